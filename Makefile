@@ -1,0 +1,60 @@
+# PlanIA — two commands on a fresh machine: `make demo` and `make test`.
+# Needs only Python >= 3.11, make and git: uv is installed with pip when missing and never
+# downloads a Python (see [tool.uv] in pyproject.toml).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(shell command -v $(PYTHON))
+# PostgreSQL used by the second test pass (DESIGN.md section 8: concurrency and durability
+# are proven on PostgreSQL). CI starts the local server if it is stopped (.ci/run).
+PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo demo-data serve test lint test-sqlite test-browser test-postgres bench clean
+
+install:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv \
+		|| $(PYTHON) -m pip install --user --quiet --break-system-packages uv
+	@$(UV) sync --locked --quiet
+
+demo: demo-data serve
+
+demo-data: install
+	@mkdir -p var
+	$(UV) run plania migrate --noinput
+	$(UV) run plania demo_setup
+
+serve: install
+	$(UV) run plania runserver $(HOST):$(PORT)
+
+lint: install
+	$(UV) run ruff format --check plania tests bench conftest.py
+	$(UV) run ruff check plania tests bench conftest.py
+	$(UV) run mypy
+	$(UV) run lint-imports
+	$(UV) run plania makemigrations --check --dry-run
+
+test: lint test-sqlite test-browser test-postgres
+
+test-sqlite: install
+	env -u DATABASE_URL $(UV) run pytest -m "not postgres and not browser"
+
+test-browser: install
+	env -u DATABASE_URL $(UV) run pytest -m browser
+
+test-postgres: install
+	@if $(UV) run python -m plania.core.dbcheck "$(PG_URL)"; then \
+		DATABASE_URL="$(PG_URL)" $(UV) run pytest -m postgres --create-db; \
+	else \
+		env -u DATABASE_URL $(UV) run pytest -m postgres; \
+	fi
+
+bench: install
+	DATABASE_URL="$(PG_URL)" $(UV) run python bench/ledger_contention.py
+	$(UV) run python bench/rules_simulation.py
+
+clean:
+	rm -rf var test-output .venv

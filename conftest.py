@@ -1,0 +1,108 @@
+"""Test-wide set-up: PostgreSQL and browser tests skip outside CI, fail in CI.
+
+- `@pytest.mark.postgres` tests need DATABASE_URL to point at PostgreSQL (`make test` runs
+  them in a second pass with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test).
+- `@pytest.mark.browser` tests need Playwright and a Chromium (Debian's `chromium`, or
+  PLANIA_CHROMIUM=/path/to/chromium).
+With CI=true a missing PostgreSQL or Chromium is a failure, never a skip.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ROOT = Path(__file__).resolve().parent
+OUTPUT_DIR = Path(os.environ.get("PLANIA_TEST_OUTPUT", ROOT / "test-output"))
+SHARED_DIR = ROOT.parent / "shared"
+
+
+class InvalidTemplateVariable(str):
+    """string_if_invalid that fails the test on an undefined template variable."""
+
+    def __mod__(self, other: object) -> str:
+        raise AssertionError(f"Undefined template variable: {other!r}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _missing(reason: str) -> None:
+    if CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _requirements(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            _missing(
+                "this test needs PostgreSQL: run it with "
+                "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (make test does)"
+            )
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    return OUTPUT_DIR
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("PLANIA_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        _missing(
+            "this test needs headless Chromium: apt-get install chromium "
+            "(or set PLANIA_CHROMIUM=/path/to/chromium)"
+        )
+    return path  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):  # type: ignore[no-untyped-def]
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover
+        _missing("this test needs Playwright for Python (uv sync installs it)")
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # from a thread with a running loop unless told the test knows what it does.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return SHARED_DIR

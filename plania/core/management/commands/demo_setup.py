@@ -1,0 +1,93 @@
+"""Load the Occitanie plan, its startup programme and demo data; print the demo accounts.
+
+Idempotent: `make demo` may run it any number of times.
+"""
+
+from datetime import date
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from plania.accounts.roles import Role
+from plania.ledger.enums import EntryKind
+from plania.ledger.models import LedgerEntry
+from plania.ledger.services import ledger_commit, ledger_pay
+from plania.plans.models import Envelope
+from plania.plans.services import plan_load
+
+DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
+PLAN_FILES = ["occitanie-ia-2024-2028.yaml", "startup-industrie-demain.yaml"]
+DEMO_PASSWORD = "demo-plania-2024"  # printed below; a demo instance only
+ACCOUNTS = [
+    ("admin@demo.plania.fr", "admin", Role.ADMIN, True),
+    ("instructeur@demo.plania.fr", "instructeur", Role.OFFICER, True),
+    ("finances@demo.plania.fr", "finances", Role.FINANCE, True),
+    ("pilotage@demo.plania.fr", "pilotage", Role.STEERING, True),
+    ("porteur@demo.plania.fr", "porteur", Role.APPLICANT, False),
+]
+# Demo movements: (envelope, amount committed, amount paid, reference, reason).
+DEMO_MOVEMENTS = [
+    ("ia-axe-1-rd", "450000.00", "180000.00", "DEMO-CP-2024-11-001", "Projet R&D IA (démo)"),
+    ("ia-axe-1-animation", "120000.00", "60000.00", "DEMO-CP-2024-11-002", "Animation (démo)"),
+    ("ia-axe-3", "2500000.00", "1000000.00", "DEMO-CP-2024-12-001", "ANITI (démo)"),
+    ("ia-axe-4-post-bac", "400000.00", "0.00", "DEMO-CP-2025-03-001", "Formation (démo)"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the Occitanie AI plan, the startup programme and demo data (idempotent)."
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        for name in PLAN_FILES:
+            result = plan_load(path=DATA / name, actor_label=f"demo_setup {name}")
+            state = "loaded" if result.created else ("revised" if result.changes else "unchanged")
+            self.stdout.write(f"{result.plan.code}: {state}")
+        with transaction.atomic():
+            self._movements()
+        self._accounts()
+
+    def _movements(self) -> None:
+        for code, committed, paid, reference, reason in DEMO_MOVEMENTS:
+            if LedgerEntry.objects.filter(reference=reference).exists():
+                continue
+            envelope = Envelope.objects.get(code=code)
+            commitment = ledger_commit(
+                envelope=envelope,
+                amount=committed,
+                budget_year=2025,
+                on=date(2025, 1, 15),
+                reference=reference,
+                reason=reason,
+                actor_label="demo_setup",
+            )
+            if paid != "0.00":
+                ledger_pay(
+                    commitment=commitment,
+                    amount=paid,
+                    budget_year=2025,
+                    on=date(2025, 3, 1),
+                    reference=f"{reference}-M1",
+                    reason=f"{reason} : premier versement",
+                    actor_label="demo_setup",
+                )
+        count = LedgerEntry.objects.exclude(kind=EntryKind.ALLOCATION).count()
+        self.stdout.write(f"demo ledger movements: {count}")
+
+    def _accounts(self) -> None:
+        User = get_user_model()
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        for email, username, role, staff in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": email, "is_staff": staff}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.is_superuser = role == Role.ADMIN
+                user.save()
+            group, _ = Group.objects.get_or_create(name=role.value)
+            user.groups.add(group)
+            self.stdout.write(f"  {role.label:<24} {username:<12} {email}")
+        self.stdout.write("\nSite: http://127.0.0.1:8000/  (English: /en/, admin: /admin/)")

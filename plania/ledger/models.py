@@ -1,0 +1,91 @@
+"""The budget ledger: append-only entries on an envelope and a budget year.
+
+Balances are derived from entries (plania.ledger.selectors); every movement goes through
+one service (plania.ledger.services) under a row lock. Rows are never updated nor
+deleted: the ORM refuses here, and database triggers refuse raw SQL (migration 0002).
+A correction is a new entry.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plania.ledger.enums import EntryKind
+
+
+class LedgerImmutableError(Exception):
+    """Raised when code tries to change or delete a ledger row."""
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise LedgerImmutableError("Ledger entries cannot be updated; record a new entry.")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise LedgerImmutableError("Ledger entries cannot be deleted; record a new entry.")
+
+
+class LedgerEntry(models.Model):
+    envelope = models.ForeignKey(
+        "plans.Envelope", on_delete=models.RESTRICT, related_name="ledger_entries"
+    )
+    kind = models.CharField(_("mouvement"), max_length=20, choices=EntryKind.choices)
+    amount = models.DecimalField(_("montant (EUR)"), max_digits=14, decimal_places=2)
+    budget_year = models.PositiveSmallIntegerField(_("exercice"))
+    value_date = models.DateField(_("date"))
+    reference = models.CharField(_("référence"), max_length=200)
+    reason = models.TextField(_("motif"))
+    # The commitment a de-commitment, payment or repayment belongs to.
+    commitment = models.ForeignKey(
+        "self",
+        on_delete=models.RESTRICT,
+        related_name="movements",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": EntryKind.COMMITMENT},
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, null=True, blank=True
+    )
+    # Who acted when no person did (e.g. "load_plan occitanie-ia-2024-2028.yaml").
+    actor_label = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("écriture")
+        verbose_name_plural = _("grand livre")
+        indexes = [models.Index(fields=["envelope", "kind"], name="ledger_env_kind")]
+        constraints = [
+            models.CheckConstraint(
+                # Only an allocation can be negative (a downward budget revision).
+                condition=(Q(kind=EntryKind.ALLOCATION) & ~Q(amount=0)) | Q(amount__gt=0),
+                name="ledger_amount_sign",
+                violation_error_message=_(
+                    "Le montant d'un mouvement doit être positif (seule une affectation peut "
+                    "être négative)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[EntryKind.ALLOCATION, EntryKind.COMMITMENT])
+                | Q(commitment__isnull=False),
+                name="ledger_movement_has_commitment",
+                violation_error_message=_(
+                    "Un dégagement, un mandatement ou un remboursement se rattache à un engagement."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} EUR {self.envelope_id} ({self.reference})"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise LedgerImmutableError("Ledger entries cannot be updated; record a new entry.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise LedgerImmutableError("Ledger entries cannot be deleted; record a new entry.")
