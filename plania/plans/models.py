@@ -5,6 +5,7 @@ Amounts here are what the plan file says; what is allocated, committed and paid 
 the ledger (plania.ledger), never in these rows.
 """
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -15,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from plania.plans.enums import PlanKind, TargetMeasure, TargetScope
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def years_label(start: date, end: date) -> str:
+    """A half-open period as people say it: [2024-01-01, 2029-01-01) is "2024–2028"."""
+    last = (end - timedelta(days=1)).year
+    return str(start.year) if last == start.year else f"{start.year}–{last}"
 
 
 class BilingualName(models.Model):
@@ -79,6 +86,10 @@ class Plan(BilingualName):
                 violation_error_message=_("La fin du plan doit suivre son début."),
             ),
         ]
+
+    @property
+    def years(self) -> str:
+        return years_label(self.start_date, self.end_date)
 
 
 class Source(models.Model):
@@ -247,6 +258,10 @@ class Target(BilingualName):
     @property
     def unit(self) -> str:
         return self.unit_en if (get_language() or "fr").startswith("en") else self.unit_fr
+
+    @property
+    def years(self) -> str:
+        return years_label(self.period_start, self.period_end)
 
 
 class ContextFigure(BilingualName):

@@ -30,7 +30,7 @@ def test_plan_page_shows_the_five_axes(live_server, page, output_dir):
     rd_row = page.locator("tr[data-envelope=ia-axe-1-rd]")
     assert "18\u202f000\u202f000,00 €" in rd_row.inner_text()
     # The language switch leads to the English page.
-    page.get_by_role("link", name="EN").click()
+    page.get_by_role("link", name="EN", exact=True).click()
     page.wait_for_url("**/en/")
     assert "Structuring the Occitanie AI sector" in page.content()
     page.goto(live_server.url + "/")
