@@ -112,3 +112,11 @@ def test_api_plan_detail(client, plan):
     assert rd["parent"] == "ia-axe-1"
     assert rd["allocated"] == "18000000.00"
     assert client.get("/api/plans/nope").status_code == 404
+
+
+def test_english_page_is_translated(client, plan):
+    html = client.get("/en/").content.decode()
+    assert "Axes and envelopes" in html
+    assert "Targets" in html
+    assert "floor: more than EUR 1,000,000.00" in html
+    assert "Axes et enveloppes" not in html
