@@ -6,7 +6,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON := $(shell command -v $(PYTHON))
 # PostgreSQL used by the second test pass (DESIGN.md section 8: concurrency and durability
 # are proven on PostgreSQL). CI starts the local server if it is stopped (.ci/run).
 PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)

@@ -40,6 +40,17 @@ def _missing(reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """Each test starts in French: a request to /en/ leaves English active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _requirements(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres"):
         from django.db import connection
