@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "plania.plans",
     "plania.ledger",
     "plania.schemes",
+    "plania.companies",
+    "plania.applications",
     "plania.web",
 ]
 

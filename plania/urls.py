@@ -6,7 +6,7 @@ from plania.api.urls import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 # French at /, English at /en/ (DESIGN.md section 7: French first, English available).

@@ -1,4 +1,5 @@
-"""The REST API (django-ninja); its OpenAPI description is at /api/openapi.json."""
+"""The REST API (django-ninja) under /api/v1/; OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs. One router per room, in plania/api/<room>.py."""
 
 from ninja import NinjaAPI
 
@@ -7,7 +8,7 @@ from plania.api.plans import router as plans_router
 api = NinjaAPI(
     title="PlanIA API",
     version="1",
-    description="Plans, envelopes, targets and budget balances of PlanIA.",
+    description="Plans, envelopes, targets, budget balances, companies and applications.",
     urls_namespace="api",
 )
 api.add_router("/plans", plans_router)

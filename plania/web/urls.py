@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from plania.web.plans import views as plan_views
 from plania.web.schemes import views as scheme_views
@@ -14,4 +14,7 @@ urlpatterns = [
         scheme_views.scheme_detail,
         name="scheme",
     ),
+    path("compte/", include("plania.web.accounts.urls")),
+    path("entreprises/", include("plania.web.companies.urls")),
+    path("", include("plania.web.applications.urls")),
 ]

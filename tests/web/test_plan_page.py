@@ -103,7 +103,7 @@ def test_unknown_plan_is_404(client, plan):
 
 
 def test_api_plan_detail(client, plan):
-    response = client.get("/api/plans/occitanie-ia-2024-2028")
+    response = client.get("/api/v1/plans/occitanie-ia-2024-2028")
     assert response.status_code == 200
     data = response.json()
     assert data["budget"] == "60000000.00"
@@ -111,7 +111,7 @@ def test_api_plan_detail(client, plan):
     rd = next(e for e in data["envelopes"] if e["code"] == "ia-axe-1-rd")
     assert rd["parent"] == "ia-axe-1"
     assert rd["allocated"] == "18000000.00"
-    assert client.get("/api/plans/nope").status_code == 404
+    assert client.get("/api/v1/plans/nope").status_code == 404
 
 
 def test_english_page_is_translated(client, plan):
