@@ -89,3 +89,42 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise LedgerImmutableError("Ledger entries cannot be deleted; record a new entry.")
+
+
+class EnvelopeBalance(models.Model):
+    """Running totals of one envelope, kept by the ledger services in the same transaction
+    as the entry they come from, in integer cents.
+
+    The entries remain the truth: pages and exports derive balances from them
+    (plania.ledger.selectors), and `balances_match_entries()` checks these totals against
+    the entries. This row exists so that a commitment is one conditional UPDATE per level
+    (`committed + amount <= allocated`), which PostgreSQL serialises on the row and
+    re-checks after a concurrent writer commits, and so that the database itself refuses
+    an over-commitment (the CHECK constraint below), whatever the code above it does.
+    """
+
+    envelope = models.OneToOneField(
+        "plans.Envelope", on_delete=models.RESTRICT, primary_key=True, related_name="balance"
+    )
+    # False for a sub-envelope without a cap of its own: it draws on its parent.
+    constrained = models.BooleanField()
+    allocated_cents = models.BigIntegerField(default=0)
+    # Net of de-commitments, for the envelope and everything below it.
+    committed_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(constrained=False)
+                | Q(committed_cents__lte=models.F("allocated_cents")),
+                name="envelope_never_overcommitted",
+                violation_error_message=_(
+                    "Une enveloppe ne peut pas être engagée au-delà de ses crédits."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(committed_cents__gte=0),
+                name="envelope_committed_not_negative",
+                violation_error_message=_("Le montant engagé ne peut pas être négatif."),
+            ),
+        ]

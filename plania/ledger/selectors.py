@@ -1,10 +1,11 @@
 """Reads of the ledger: balances derived from entries, never stored."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from plania.ledger.enums import EntryKind
@@ -12,6 +13,32 @@ from plania.ledger.models import LedgerEntry
 from plania.plans.models import Envelope, Plan
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+# What Django's own DecimalField converter uses for SQLite, which returns SUMs as floats.
+_SQLITE_DECIMALS = Context(prec=15)
+
+Sums = dict[int, dict[str, Decimal]]
+
+# The envelope `root_id` and its subtree, with per envelope and kind the sum of entries.
+# Table names come from the models; every value is a parameter.
+_SUBTREE_SQL = """
+    WITH RECURSIVE subtree (id, parent_id, capped) AS (
+        SELECT id, parent_id, cap IS NOT NULL FROM {envelopes} WHERE id = %s
+        UNION ALL
+        SELECT e.id, e.parent_id, e.cap IS NOT NULL
+        FROM {envelopes} e JOIN subtree s ON e.parent_id = s.id
+    )
+    SELECT s.id, s.parent_id, s.capped, l.kind, SUM(l.amount)
+    FROM subtree s
+    LEFT JOIN {entries} l ON l.envelope_id = s.id AND l.kind IN ({kinds})
+    GROUP BY s.id, s.parent_id, s.capped, l.kind
+"""
+_LOCK_SQL = "SELECT id FROM {envelopes} WHERE id = %s FOR NO KEY UPDATE;"
+
+
+def _client_side_binding() -> bool:
+    """Django's default psycopg cursor binds client-side and accepts several statements."""
+    return connection.settings_dict["OPTIONS"].get("server_side_binding") is not True
 
 
 @dataclass(frozen=True)
@@ -34,29 +61,115 @@ class Balances:
         return self.committed - self.paid
 
 
-def _sums_by_envelope(envelope_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+def _decimal(total: Decimal | float | int) -> Decimal:
+    """A SUM as money with two decimals, whatever the database returned.
+
+    PostgreSQL returns a Decimal with two places; SQLite an int or a float, and Django's
+    Sum() over SQLite gives Decimal("18000000") for 18,000,000.00.
+    """
+    if isinstance(total, float):
+        total = _SQLITE_DECIMALS.create_decimal_from_float(total)
+    return Decimal(total).quantize(CENT)
+
+
+def _empty_sums() -> Sums:
+    return defaultdict(lambda: defaultdict(lambda: ZERO))
+
+
+def _sums_by_envelope(envelope_ids: Iterable[int]) -> Sums:
     rows = (
         LedgerEntry.objects.filter(envelope_id__in=list(envelope_ids))
         .values("envelope_id", "kind")
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    sums = _empty_sums()
     for row in rows:
-        # SQLite returns sums without their scale; money is always shown to the cent.
-        sums[row["envelope_id"]][row["kind"]] = row["total"].quantize(ZERO)
+        sums[row["envelope_id"]][row["kind"]] = _decimal(row["total"])
     return sums
 
 
 class EnvelopeTree:
-    """The envelopes of a plan with their ledger sums, computed in two queries."""
+    """Envelopes with their ledger sums: the structure, and per envelope and kind a total.
+
+    Built from a plan's Envelope rows (two queries), or by `EnvelopeTree.for_root` from one
+    statement that reads the structure and the sums of one root's subtree together (the
+    ledger's services use it under their lock).
+    """
 
     def __init__(self, envelopes: Iterable[Envelope]):
-        self.envelopes = {e.pk: e for e in envelopes}
-        self.children: dict[int | None, list[int]] = defaultdict(list)
-        for env in self.envelopes.values():
-            self.children[env.parent_id].append(env.pk)
+        # The Envelope rows, by id; empty for a tree built by `for_root`.
+        self.envelopes: dict[int, Envelope] = {e.pk: e for e in envelopes}
+        self.parents: dict[int, int | None] = {pk: e.parent_id for pk, e in self.envelopes.items()}
+        self.capped: set[int] = {pk for pk, e in self.envelopes.items() if e.cap is not None}
         self.sums = _sums_by_envelope(self.envelopes)
+        self._index()
+
+    def _index(self) -> None:
+        self.children: dict[int | None, list[int]] = defaultdict(list)
+        for pk, parent_id in self.parents.items():
+            self.children[parent_id].append(pk)
+
+    @classmethod
+    def for_root(
+        cls,
+        root_id: int,
+        *,
+        kinds: Collection[str] = tuple(EntryKind.values),
+        lock_root: bool = False,
+    ) -> "EnvelopeTree":
+        """The envelope `root_id` and everything below it, with the sums of `kinds` only.
+
+        One statement reads the structure and the sums together, and only the entries of
+        this subtree are summed. The tree's `envelopes` is empty: fetch an Envelope by id
+        when its name is needed.
+
+        lock_root=True first locks the root row (FOR NO KEY UPDATE), for the ledger's
+        services. On PostgreSQL the lock and the read go in one message: the server runs
+        the read as soon as the lock is granted, without a round trip to the client in
+        between, which is time the lock is held. The read is still its own statement, so
+        under READ COMMITTED it takes a new snapshot once the lock is granted and sees
+        everything the previous holder committed (a single statement would not: it keeps
+        the snapshot it started with). On SQLite the transaction already holds the
+        database's write lock (BEGIN IMMEDIATE, see settings).
+        """
+        kinds = list(kinds)
+        read = _SUBTREE_SQL.format(
+            envelopes=Envelope._meta.db_table,
+            entries=LedgerEntry._meta.db_table,
+            kinds=", ".join(["%s"] * len(kinds)),
+        )
+        params: list[object] = [root_id, *kinds]
+        lock = lock_root and connection.features.has_select_for_no_key_update
+        with connection.cursor() as cursor:
+            if lock and _client_side_binding():
+                cursor.execute(
+                    _LOCK_SQL.format(envelopes=Envelope._meta.db_table) + read, [root_id, *params]
+                )
+                if not cursor.fetchall():
+                    raise Envelope.DoesNotExist(f"Envelope {root_id} does not exist.")
+                cursor.nextset()
+            else:
+                if lock:
+                    cursor.execute(_LOCK_SQL.format(envelopes=Envelope._meta.db_table), [root_id])
+                cursor.execute(read, params)
+            rows = cursor.fetchall()
+        tree = cls.__new__(cls)
+        tree.envelopes = {}
+        tree.parents = {}
+        tree.capped = set()
+        tree.sums = _empty_sums()
+        for pk, parent_id, capped, kind, total in rows:
+            # The root's parent is outside the subtree: the root is treated as a root.
+            tree.parents[pk] = None if pk == root_id else parent_id
+            if capped:
+                tree.capped.add(pk)
+            if kind is not None:
+                tree.sums[pk][kind] = _decimal(total)
+        if root_id not in tree.parents:
+            raise Envelope.DoesNotExist(f"Envelope {root_id} does not exist.")
+        tree._index()
+        return tree
 
     def subtree(self, pk: int) -> list[int]:
         out, stack = [], [pk]
@@ -70,10 +183,10 @@ class EnvelopeTree:
         return sum((self.sums[n][kind] for n in self.subtree(pk)), ZERO)
 
     def constrains(self, pk: int) -> bool:
-        env = self.envelopes[pk]
+        """A root, a capped envelope, or one with an allocation of its own limits commitments."""
         return (
-            env.parent_id is None
-            or env.cap is not None
+            self.parents[pk] is None
+            or pk in self.capped
             or EntryKind.ALLOCATION in (self.sums.get(pk) or {})
         )
 
@@ -86,9 +199,10 @@ class EnvelopeTree:
         return allocated - committed
 
     def chain(self, pk: int) -> list[int]:
+        """`pk` and every envelope above it, nearest first."""
         out = [pk]
-        while self.envelopes[out[-1]].parent_id is not None:
-            out.append(self.envelopes[out[-1]].parent_id)  # type: ignore[arg-type]
+        while (parent_id := self.parents[out[-1]]) is not None:
+            out.append(parent_id)
         return out
 
     def balances(self, pk: int) -> Balances:
@@ -121,7 +235,7 @@ def plan_balances(plan: Plan) -> dict[int, Balances]:
 def commitment_sums(commitment: LedgerEntry) -> dict[str, Decimal]:
     """Net committed, paid and repaid for one commitment."""
     totals = {
-        row["kind"]: row["total"]
+        row["kind"]: _decimal(row["total"])
         for row in commitment.movements.values("kind").annotate(total=Sum("amount")).order_by()
     }
     decommitted = totals.get(EntryKind.DECOMMITMENT, ZERO)
@@ -130,3 +244,32 @@ def commitment_sums(commitment: LedgerEntry) -> dict[str, Decimal]:
         "paid": totals.get(EntryKind.PAYMENT, ZERO),
         "repaid": totals.get(EntryKind.REPAYMENT, ZERO),
     }
+
+
+def balances_match_entries() -> list[str]:
+    """Envelopes whose running totals (EnvelopeBalance) differ from their entries.
+
+    Empty when the ledger is consistent; each item names the envelope and both figures.
+    """
+    from plania.ledger.models import EnvelopeBalance
+
+    problems = []
+    trees: dict[int, EnvelopeTree] = {}
+    for balance in EnvelopeBalance.objects.select_related("envelope"):
+        env = balance.envelope
+        tree = trees.get(env.plan_id)
+        if tree is None:
+            tree = trees[env.plan_id] = EnvelopeTree(Envelope.objects.filter(plan_id=env.plan_id))
+        derived = tree.balances(env.pk)
+        allocated = tree.sums[env.pk][EntryKind.ALLOCATION]
+        if int(allocated * 100) != balance.allocated_cents:
+            problems.append(
+                f"{env.code}: allocated {allocated} in entries, {balance.allocated_cents} cents "
+                "in running totals"
+            )
+        if int(derived.committed * 100) != balance.committed_cents:
+            problems.append(
+                f"{env.code}: committed {derived.committed} in entries, "
+                f"{balance.committed_cents} cents in running totals"
+            )
+    return problems

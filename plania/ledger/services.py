@@ -1,31 +1,37 @@
 """Every euro movement goes through one of these services.
 
-Each runs in one transaction and first locks the root envelope of the envelope it
-touches (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs write transactions as
-BEGIN IMMEDIATE, see settings), so that two movements on the same budget line are
-serialised and the invariants hold under concurrency:
+Each runs in one transaction. A commitment is one conditional UPDATE of the running
+totals (EnvelopeBalance) of each envelope from the root down: `committed + amount <=
+allocated` or nothing, which PostgreSQL serialises on the row (and a CHECK constraint
+backs). Allocations, de-commitments, payments and repayments lock the root envelope row
+(SELECT ... FOR NO KEY UPDATE; SQLite runs write transactions as BEGIN IMMEDIATE, see
+settings). So the invariants hold under concurrency:
 
 - committed <= allocated, for the envelope and for every envelope above it;
 - a de-commitment never exceeds what is committed and not yet paid on that commitment;
-- paid <= committed for the same commitment; repaid <= paid for the same commitment.
+- paid <= committed for the same commitment; repaid <= paid for the same commitment;
+- an annual envelope (budget_year set) and everything below it take only that year.
 
 A refused movement raises LedgerError, whose message names the envelope, the amount
-asked and the amount available (DESIGN.md section 5).
+asked and the amount available (DESIGN.md section 5), and leaves no row behind.
 """
 
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from plania.core.formats import format_eur
 from plania.ledger.enums import EntryKind
-from plania.ledger.models import LedgerEntry
-from plania.ledger.selectors import EnvelopeTree, commitment_sums
+from plania.ledger.models import EnvelopeBalance, LedgerEntry
+from plania.ledger.selectors import commitment_sums
 from plania.plans.models import Envelope
 
 CENT = Decimal("0.01")
+# DecimalField(max_digits=14, decimal_places=2): twelve digits before the comma.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 class LedgerError(Exception):
@@ -46,34 +52,90 @@ class LedgerError(Exception):
 
 
 def _amount(value: Decimal | int | str, *, allow_negative: bool = False) -> Decimal:
+    if isinstance(value, float):
+        # 0.1 is not 0.10 in binary: the ledger never takes a float (CONVENTIONS.md).
+        raise LedgerError(
+            _("Montant en nombre flottant refusé (%(value)s) : donnez un Decimal ou une chaîne.")
+            % {"value": value}
+        )
     try:
         amount = Decimal(value)
     except (ArithmeticError, ValueError, TypeError) as exc:
         raise LedgerError(_("Montant illisible : « %(value)s ».") % {"value": value}) from exc
-    if not amount.is_finite() or amount != amount.quantize(CENT):
+    if not amount.is_finite():
         raise LedgerError(
             _("Montant invalide : %(value)s (au plus deux décimales).") % {"value": value}
         )
-    if amount == 0 or (amount < 0 and not allow_negative):
+    # Checked before quantize(), which raises on numbers wider than the decimal context.
+    if abs(amount) > MAX_AMOUNT:
+        raise LedgerError(
+            _("Montant hors limites : %(value)s (au plus %(max)s).")
+            % {"value": value, "max": format_eur(MAX_AMOUNT)}
+        )
+    if amount != amount.quantize(CENT):
+        raise LedgerError(
+            _("Montant invalide : %(value)s (au plus deux décimales).") % {"value": value}
+        )
+    if amount == 0:
+        raise LedgerError(
+            _("Un mouvement de 0 € n'a pas de sens (reçu : %(value)s).") % {"value": value}
+        )
+    if amount < 0 and not allow_negative:
         raise LedgerError(
             _("Le montant doit être strictement positif (reçu : %(value)s).") % {"value": value}
         )
-    return amount
+    return amount.quantize(CENT)
+
+
+def _require(*, reference: str, reason: str, actor: object | None, actor_label: str) -> None:
+    if not reference.strip():
+        raise LedgerError(_("Une référence est obligatoire pour tout mouvement."))
+    if not reason.strip():
+        raise LedgerError(_("Un motif est obligatoire pour tout mouvement."))
+    if actor is None and not actor_label.strip():
+        raise LedgerError(_("Tout mouvement a un auteur (une personne ou un traitement nommé)."))
 
 
 def _label(envelope: Envelope) -> str:
     return f"« {envelope.name} » ({envelope.code})"
 
 
-def _lock_tree(envelope: Envelope) -> EnvelopeTree:
-    """Lock the root envelope of `envelope`, then read the plan's envelopes and sums."""
-    root_id = envelope.pk
+def _ancestors(envelope: Envelope) -> list[tuple[int, int | None]]:
+    """(id, budget_year) of `envelope` and of every envelope above it, root last.
+
+    Read before any lock: the tree's shape and years change only with a plan revision.
+    """
+    chain = [(envelope.pk, envelope.budget_year)]
     parent_id = envelope.parent_id
     while parent_id is not None:
-        root_id = parent_id
-        parent_id = Envelope.objects.values_list("parent_id", flat=True).get(pk=parent_id)
-    Envelope.objects.select_for_update().filter(pk=root_id).values_list("pk").get()
-    return EnvelopeTree(Envelope.objects.filter(plan_id=envelope.plan_id))
+        next_parent, year = Envelope.objects.values_list("parent_id", "budget_year").get(
+            pk=parent_id
+        )
+        chain.append((parent_id, year))
+        parent_id = next_parent
+    return chain
+
+
+def _lock(root_id: int) -> None:
+    # NO KEY UPDATE, not UPDATE: it serialises ledger movements on this root just as well,
+    # and does not conflict with the KEY SHARE locks that foreign-key checks take on the
+    # envelope row (a ledger entry or any other row pointing at it being inserted), so
+    # those writers never queue behind the ledger. No-op on SQLite (BEGIN IMMEDIATE).
+    Envelope.objects.select_for_update(no_key=True).filter(pk=root_id).values_list("pk").get()
+
+
+def _check_year(chain: list[tuple[int, int | None]], budget_year: int) -> None:
+    for pk, year in chain:
+        if year is not None and year != budget_year:
+            envelope = Envelope.objects.get(pk=pk)
+            raise LedgerError(
+                _(
+                    "Enveloppe %(envelope)s : elle est votée pour l'exercice %(year)s, "
+                    "un mouvement sur l'exercice %(asked)s n'est pas possible."
+                )
+                % {"envelope": _label(envelope), "year": year, "asked": budget_year},
+                envelope=envelope,
+            )
 
 
 def _record(
@@ -89,12 +151,6 @@ def _record(
     actor_label: str,
     commitment: LedgerEntry | None = None,
 ) -> LedgerEntry:
-    if not reference.strip():
-        raise LedgerError(_("Une référence est obligatoire pour tout mouvement."))
-    if not reason.strip():
-        raise LedgerError(_("Un motif est obligatoire pour tout mouvement."))
-    if actor is None and not actor_label.strip():
-        raise LedgerError(_("Tout mouvement a un auteur (une personne ou un traitement nommé)."))
     return LedgerEntry.objects.create(
         envelope=envelope,
         kind=kind,
@@ -109,16 +165,43 @@ def _record(
     )
 
 
-def _check_year(envelope: Envelope, budget_year: int) -> None:
-    if envelope.budget_year is not None and envelope.budget_year != budget_year:
-        raise LedgerError(
-            _(
-                "Enveloppe %(envelope)s : elle est votée pour l'exercice %(year)s, "
-                "un mouvement sur l'exercice %(asked)s n'est pas possible."
-            )
-            % {"envelope": _label(envelope), "year": envelope.budget_year, "asked": budget_year},
-            envelope=envelope,
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def _euros(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def _balance(pk: int) -> EnvelopeBalance:
+    """The running totals of envelope `pk`, created (empty) if it never had any."""
+    row = EnvelopeBalance.objects.filter(envelope_id=pk).first()
+    if row is None:
+        env = Envelope.objects.only("parent_id", "cap").get(pk=pk)
+        # get_or_create runs in a savepoint: a concurrent creator wins, we read its row.
+        row, _created = EnvelopeBalance.objects.get_or_create(
+            envelope_id=pk,
+            defaults={"constrained": env.parent_id is None or env.cap is not None},
         )
+    return row
+
+
+def _add_committed(pk: int, cents: int, *, check: bool) -> bool:
+    """committed += cents on envelope pk; with `check`, only if it stays within allocated.
+
+    One UPDATE: PostgreSQL locks the row, and if another transaction changed it first,
+    re-evaluates the condition on the committed row before writing (READ COMMITTED).
+    """
+    rows = EnvelopeBalance.objects.filter(envelope_id=pk)
+    if check:
+        rows = rows.filter(
+            Q(constrained=False) | Q(allocated_cents__gte=F("committed_cents") + cents)
+        )
+    return rows.update(committed_cents=F("committed_cents") + cents) == 1
+
+
+def _named(envelope: Envelope, pk: int) -> Envelope:
+    return envelope if envelope.pk == pk else Envelope.objects.get(pk=pk)
 
 
 def ledger_allocate(
@@ -134,26 +217,37 @@ def ledger_allocate(
 ) -> LedgerEntry:
     """Record budget authority (or a revision of it, negative to lower it)."""
     value = _amount(amount, allow_negative=True)
+    _require(reference=reference, reason=reason, actor=actor, actor_label=actor_label)
+    chain = _ancestors(envelope)
+    _check_year(chain, budget_year)
     with transaction.atomic():
-        tree = _lock_tree(envelope)
-        _check_year(envelope, budget_year)
-        headroom = tree.headroom(envelope.pk)
-        if value < 0 and (headroom is None or headroom + value < 0):
-            committed = tree.balances(envelope.pk).committed
+        _lock(chain[-1][0])
+        balance = _balance(envelope.pk)
+        cents = _cents(value)
+        # A lowered allocation never goes below what is committed on the envelope.
+        updated = (
+            EnvelopeBalance.objects.filter(envelope_id=envelope.pk)
+            .filter(allocated_cents__gte=F("committed_cents") - cents)
+            .update(allocated_cents=F("allocated_cents") + cents, constrained=True)
+        )
+        if not updated:
+            balance.refresh_from_db()
+            headroom = _euros(balance.allocated_cents - balance.committed_cents)
+            available = max(headroom, Decimal(0))
             raise LedgerError(
                 _(
-                    "Enveloppe %(envelope)s : baisse de %(asked)s refusée, "
-                    "%(committed)s sont déjà engagés et seuls %(available)s peuvent être retirés."
+                    "Enveloppe %(envelope)s : baisse de %(asked)s refusée, %(committed)s "
+                    "sont déjà engagés et seuls %(available)s peuvent être retirés."
                 )
                 % {
                     "envelope": _label(envelope),
                     "asked": format_eur(-value),
-                    "committed": format_eur(committed),
-                    "available": format_eur(max(headroom or Decimal(0), Decimal(0))),
+                    "committed": format_eur(_euros(balance.committed_cents)),
+                    "available": format_eur(available),
                 },
                 envelope=envelope,
                 requested=-value,
-                available=headroom,
+                available=available,
             )
         return _record(
             envelope=envelope,
@@ -181,28 +275,14 @@ def ledger_commit(
 ) -> LedgerEntry:
     """Commit (engager) an amount on an envelope, within it and every envelope above it."""
     value = _amount(amount)
+    _require(reference=reference, reason=reason, actor=actor, actor_label=actor_label)
+    chain = _ancestors(envelope)
+    _check_year(chain, budget_year)
     with transaction.atomic():
-        tree = _lock_tree(envelope)
-        _check_year(envelope, budget_year)
-        for pk in tree.chain(envelope.pk):
-            headroom = tree.headroom(pk)
-            if headroom is not None and value > headroom:
-                limiting = tree.envelopes[pk]
-                raise LedgerError(
-                    _(
-                        "Enveloppe %(envelope)s : engagement de %(asked)s refusé, "
-                        "seuls %(available)s sont disponibles."
-                    )
-                    % {
-                        "envelope": _label(limiting),
-                        "asked": format_eur(value),
-                        "available": format_eur(headroom),
-                    },
-                    envelope=limiting,
-                    requested=value,
-                    available=headroom,
-                )
-        return _record(
+        # The row is written first and the totals after: the INSERT runs in parallel with
+        # other writers, and the time a busy envelope's balance row stays locked (which
+        # bounds its throughput) is one UPDATE and the commit. A refusal rolls back both.
+        entry = _record(
             envelope=envelope,
             kind=EntryKind.COMMITMENT,
             amount=value,
@@ -213,6 +293,32 @@ def ledger_commit(
             actor=actor,
             actor_label=actor_label,
         )
+        # Root first, then down the chain: every commitment under a root takes the rows in
+        # the same order, so two of them never wait on each other in a cycle.
+        cents = _cents(value)
+        for pk, _year in reversed(chain):
+            if _add_committed(pk, cents, check=True):
+                continue
+            balance = _balance(pk)
+            if not balance.constrained and _add_committed(pk, cents, check=True):
+                continue  # the row did not exist yet (a sub-envelope without a cap)
+            available = _euros(balance.allocated_cents - balance.committed_cents)
+            limiting = _named(envelope, pk)
+            raise LedgerError(
+                _(
+                    "Enveloppe %(envelope)s : engagement de %(asked)s refusé, "
+                    "seuls %(available)s sont disponibles."
+                )
+                % {
+                    "envelope": _label(limiting),
+                    "asked": format_eur(value),
+                    "available": format_eur(max(available, Decimal(0))),
+                },
+                envelope=limiting,
+                requested=value,
+                available=available,
+            )
+        return entry
 
 
 def _commitment_movement(
@@ -230,9 +336,11 @@ def _commitment_movement(
     value = _amount(amount)
     if commitment.kind != EntryKind.COMMITMENT:
         raise LedgerError(_("Ce mouvement doit se rattacher à un engagement."))
+    _require(reference=reference, reason=reason, actor=actor, actor_label=actor_label)
     envelope = commitment.envelope
+    chain = _ancestors(envelope)
     with transaction.atomic():
-        _lock_tree(envelope)
+        _lock(chain[-1][0])
         sums = commitment_sums(commitment)
         if kind == EntryKind.DECOMMITMENT:
             available = sums["committed"] - sums["paid"]
@@ -260,6 +368,9 @@ def _commitment_movement(
                 requested=value,
                 available=available,
             )
+        if kind == EntryKind.DECOMMITMENT:
+            for pk, _year in reversed(chain):
+                _add_committed(pk, -_cents(value), check=False)
         return _record(
             envelope=envelope,
             kind=kind,
