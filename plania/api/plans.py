@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from plania.api.access import public_api
 from plania.ledger.selectors import plan_balances
 from plania.plans.models import Plan
 from plania.plans.selectors import plan_with_structure
@@ -67,11 +68,13 @@ class PlanDetail(PlanSummary):
 
 
 @router.get("/", response=list[PlanSummary], summary="List plans and programmes")
+@public_api
 def list_plans(request):  # type: ignore[no-untyped-def]
     return Plan.objects.all()
 
 
 @router.get("/{code}", response=PlanDetail, summary="One plan with its envelopes' balances")
+@public_api
 def get_plan(request, code: str):  # type: ignore[no-untyped-def]
     plan = get_object_or_404(plan_with_structure(), code=code)
     balances = plan_balances(plan)

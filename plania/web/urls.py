@@ -1,17 +1,18 @@
 from django.urls import include, path
 
+from plania.core.access import access
 from plania.web.plans import views as plan_views
 from plania.web.schemes import views as scheme_views
 
 app_name = "web"
 
 urlpatterns = [
-    path("", plan_views.plan_page, name="home"),
-    path("plans/<slug:code>/", plan_views.plan_page, name="plan"),
-    path("dispositifs/", scheme_views.scheme_list, name="schemes"),
+    path("", access("public")(plan_views.plan_page), name="home"),
+    path("plans/<slug:code>/", access("public")(plan_views.plan_page), name="plan"),
+    path("dispositifs/", access("public")(scheme_views.scheme_list), name="schemes"),
     path(
         "dispositifs/<slug:identifier>/<str:version>/",
-        scheme_views.scheme_detail,
+        access("public")(scheme_views.scheme_detail),
         name="scheme",
     ),
     path("compte/", include("plania.web.accounts.urls")),
