@@ -14,10 +14,12 @@ PORT ?= 8000
 
 .PHONY: install demo demo-data serve test lint test-sqlite test-browser test-postgres bench clean
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines), nothing is
+# cached and every command would recompile its imports (about 1 s for polars and numpy).
 install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv \
 		|| $(PYTHON) -m pip install --user --quiet --break-system-packages uv
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --quiet --compile-bytecode
 
 demo: demo-data serve
 
