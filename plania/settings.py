@@ -77,7 +77,7 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
 
 WSGI_APPLICATION = "plania.wsgi.application"
 
@@ -123,3 +123,29 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # The Region running this instance (SCDL idAttribuant, page headers).
 PLANIA_REGION_NAME = os.environ.get("PLANIA_REGION_NAME", "Région Occitanie")
+
+# Accounts ---------------------------------------------------------------------------
+# Owned by plania/accounts (docs/accounts.md). Sign-in by e-mail address; mails go to files
+# under var/mail by default so that a demo user can read their verification link.
+AUTHENTICATION_BACKENDS = ["plania.accounts.backends.EmailBackend"]
+LOGIN_REDIRECT_URL = "web:account"
+LOGOUT_REDIRECT_URL = "web:home"
+EMAIL_BACKEND = os.environ.get(
+    "PLANIA_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = os.environ.get("PLANIA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PLANIA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PLANIA_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PLANIA_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("PLANIA_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "PLANIA_FROM_EMAIL", "PlanIA <ne-pas-repondre@plania.localhost>"
+)
+# Links in e-mails are absolute: services have no request to take the host from.
+PLANIA_BASE_URL = os.environ.get("PLANIA_BASE_URL", "http://127.0.0.1:8000")
+PLANIA_EMAIL_VERIFICATION_DAYS = int(os.environ.get("PLANIA_EMAIL_VERIFICATION_DAYS", "3"))
+# Sessions end after 12 hours (ASVS 3.3); password reset links after one day.
+SESSION_COOKIE_AGE = int(os.environ.get("PLANIA_SESSION_COOKIE_AGE", str(12 * 60 * 60)))
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+# End of Accounts ----------------------------------------------------------------------

@@ -3,6 +3,8 @@
 
 from ninja import NinjaAPI
 
+from plania.api.accounts import router as accounts_router
+from plania.api.companies import router as companies_router
 from plania.api.plans import router as plans_router
 
 api = NinjaAPI(
@@ -12,3 +14,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/plans", plans_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/companies", companies_router)

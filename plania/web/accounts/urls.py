@@ -1,3 +1,57 @@
-from django.urls import path  # noqa: F401
+"""Account pages under /compte/ (names in the `web` namespace: `web:login`...).
 
-urlpatterns: list = []
+Each route declares who may use it (plania.core.access; docs/accounts.md has the table).
+"""
+
+from django.urls import path
+
+from plania.core.access import access
+from plania.web.accounts import views
+
+public = access("public")
+signed_in = access("authenticated")
+own_tokens = access("authenticated", objects="own API tokens only (another's token: 404)")
+
+urlpatterns = [
+    path("", signed_in(views.account), name="account"),
+    path("inscription/", public(views.sign_up), name="signup"),
+    path("inscription/envoyee/", public(views.sign_up_done), name="signup_done"),
+    path(
+        "verification/renvoyer/",
+        signed_in(views.verification_resend),
+        name="verification_resend",
+    ),
+    path(
+        "verifier/<str:token>/",
+        access("public", objects="the account named by the signed link")(views.verify_email),
+        name="verify_email",
+    ),
+    path("connexion/", public(views.LoginView.as_view()), name="login"),
+    # POST only; logs out whoever sends it, nobody else.
+    path("deconnexion/", public(views.LogoutView.as_view()), name="logout"),
+    path("mot-de-passe/", signed_in(views.PasswordChangeView.as_view()), name="password_change"),
+    path("mot-de-passe/oubli/", public(views.PasswordResetView.as_view()), name="password_reset"),
+    path(
+        "mot-de-passe/oubli/envoye/",
+        public(views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/reinitialiser/<uidb64>/<token>/",
+        access("public", objects="the account named by the signed link")(
+            views.PasswordResetConfirmView.as_view()
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/reinitialise/",
+        public(views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
+    path("jetons/", own_tokens(views.api_tokens), name="api_tokens"),
+    path(
+        "jetons/<int:pk>/revoquer/",
+        own_tokens(views.api_token_revoke_view),
+        name="api_token_revoke",
+    ),
+]

@@ -1,3 +1,28 @@
-from django.urls import path  # noqa: F401
+"""Company pages under /entreprises/ (names in the `web` namespace).
 
-urlpatterns: list = []
+Claiming or seeing a company needs a signed-in person with a verified e-mail address
+(plania.core.access "verified"); a company's pages show only to its active members,
+anyone else gets 404 (the views fetch through companies_of(user))."""
+
+from django.urls import path
+
+from plania.core.access import access
+from plania.web.companies import views
+
+verified = access("verified")
+members = access("verified", objects="companies the person is an active member of (else 404)")
+owners = access(
+    "verified", objects="pending requests of companies the person owns (else 404 or refusal)"
+)
+
+urlpatterns = [
+    path("", verified(views.my_companies), name="my_companies"),
+    path("identifier/", verified(views.company_identify), name="company_identify"),
+    path("saisie/", verified(views.company_manual), name="company_manual"),
+    path("<str:siren>/", members(views.company_detail), name="company"),
+    path(
+        "<str:siren>/membres/<int:membership_id>/accepter/",
+        owners(views.member_approve),
+        name="company_member_approve",
+    ),
+]

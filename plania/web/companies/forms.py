@@ -1,0 +1,66 @@
+"""Forms of the company pages: they only carry what was typed; the services validate."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from plania.companies.enums import CompanyCategory
+from plania.companies.reference import size_bands
+
+
+class IdentifyForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Numéro SIREN ou SIRET"),
+        max_length=40,
+        help_text=_(
+            "9 chiffres (SIREN) ou 14 chiffres (SIRET), espaces permis — par exemple "
+            "« 732 829 320 ». Il figure sur l'extrait Kbis et les factures de l'entreprise."
+        ),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class ManualCompanyForm(forms.Form):
+    siren = forms.CharField(
+        label=_("SIREN"),
+        max_length=20,
+        help_text=_("9 chiffres ; la clé de contrôle est vérifiée."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Dénomination"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    creation_date = forms.DateField(
+        label=_("Date de création"),
+        help_text=_("Date d'immatriculation de l'entreprise (extrait Kbis)."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+    postcode = forms.CharField(
+        label=_("Code postal du siège"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    naf_code = forms.CharField(
+        label=_("Code NAF (APE)"),
+        required=False,
+        max_length=10,
+        help_text=_("Facultatif, par exemple 62.01Z."),
+    )
+    size_band = forms.ChoiceField(
+        label=_("Effectif salarié"),
+        required=False,
+        choices=[("", _("Je ne sais pas"))],
+    )
+    category = forms.ChoiceField(
+        label=_("Catégorie d'entreprise"),
+        required=False,
+        choices=[("", _("Je ne sais pas")), *CompanyCategory.choices],
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["size_band"].choices = [("", _("Je ne sais pas")), *size_bands().items()]
