@@ -20,6 +20,7 @@ install:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet uv \
 		|| $(PYTHON) -m pip install --user --quiet --break-system-packages uv
 	@$(UV) sync --locked --quiet --compile-bytecode
+	@mkdir -p var
 
 demo: demo-data serve
 
