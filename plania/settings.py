@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "plania.schemes",
     "plania.companies",
     "plania.applications",
+    "plania.documents",
+    "plania.messaging",
     "plania.web",
 ]
 
@@ -149,3 +151,43 @@ PLANIA_EMAIL_VERIFICATION_DAYS = int(os.environ.get("PLANIA_EMAIL_VERIFICATION_D
 SESSION_COOKIE_AGE = int(os.environ.get("PLANIA_SESSION_COOKIE_AGE", str(12 * 60 * 60)))
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # End of Accounts ----------------------------------------------------------------------
+
+# Uploads ----------------------------------------------------------------------------
+# Owned by plania/documents (docs/documents.md). Attachments live in the "private"
+# storage, outside the web root (never under STATIC_ROOT, no MEDIA_URL route); they are
+# served only by a view that checks who may see the dossier. Swap the backend for S3
+# (django-storages) by configuration: the code only uses the storage API.
+PLANIA_PRIVATE_ROOT = Path(os.environ.get("PLANIA_PRIVATE_ROOT", MEDIA_ROOT / "private"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    **globals().get("STORAGES", {}),
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": PLANIA_PRIVATE_ROOT,
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    },
+}
+# Per file, per dossier (its own documents; the files sent with messages have the same
+# limits apart), and for zip-based documents (docx, xlsx, odt...: archive bombs).
+PLANIA_UPLOAD_MAX_BYTES = int(os.environ.get("PLANIA_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+PLANIA_UPLOAD_MAX_FILES = int(os.environ.get("PLANIA_UPLOAD_MAX_FILES", "30"))
+PLANIA_UPLOAD_MAX_TOTAL_BYTES = int(
+    os.environ.get("PLANIA_UPLOAD_MAX_TOTAL_BYTES", str(200 * 1024 * 1024))
+)
+PLANIA_UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("PLANIA_UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024))
+)
+PLANIA_UPLOAD_ARCHIVE_MAX_RATIO = int(os.environ.get("PLANIA_UPLOAD_ARCHIVE_MAX_RATIO", "100"))
+PLANIA_UPLOAD_ARCHIVE_MAX_MEMBERS = int(os.environ.get("PLANIA_UPLOAD_ARCHIVE_MAX_MEMBERS", "2000"))
+# A file past PLANIA_UPLOAD_MAX_BYTES is dropped while the request is read, never stored.
+FILE_UPLOAD_HANDLERS = [
+    "plania.documents.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# End of Uploads -----------------------------------------------------------------------

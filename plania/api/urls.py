@@ -4,7 +4,10 @@
 from ninja import NinjaAPI
 
 from plania.api.accounts import router as accounts_router
+from plania.api.applications import router as applications_router
 from plania.api.companies import router as companies_router
+from plania.api.documents import router as documents_router
+from plania.api.messaging import router as messaging_router
 from plania.api.plans import router as plans_router
 
 api = NinjaAPI(
@@ -16,3 +19,6 @@ api = NinjaAPI(
 api.add_router("/plans", plans_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/companies", companies_router)
+api.add_router("/applications", applications_router)
+api.add_router("/documents", documents_router)
+api.add_router("/messages", messaging_router)

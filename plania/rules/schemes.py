@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from plania.rules import gge, schedules
+from plania.rules.forms import FormDefinition, FormModel, build_form
 from plania.rules.params import (
     STATUSES,
     DatedValue,
@@ -188,6 +189,8 @@ class SchemeModel(_Strict):
     gge: GgeModel
     legal_basis: LegalBasisModel
     envelope: str
+    # The dossier form of this version (plania.rules.forms); optional.
+    form: FormModel | None = None
 
 
 # --- What the engine uses (plain frozen dataclasses). ---
@@ -284,6 +287,7 @@ class Scheme:
     envelope: str
     source_file: str
     axis: str | None = None
+    form: FormDefinition | None = None
 
     def covers(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_until is None or on < self.valid_until)
@@ -508,6 +512,10 @@ def parse_scheme(data: object, *, source: str = "<memory>") -> Scheme:
                 for i, v in enumerate(params[name].values):
                     if isinstance(v.value, int) and v.value < 0:
                         ck.err(f"parameters.{name}.values[{i}].value", "expected 0 or more")
+    form = None
+    if model.form is not None:
+        form, form_problems = build_form(model.form, inputs=INPUT_FIELDS)
+        ck.problems.extend(form_problems)
     if ck.problems or params is None or basis is None:
         raise SchemeFileError(source, ck.problems)
     return Scheme(
@@ -528,6 +536,7 @@ def parse_scheme(data: object, *, source: str = "<memory>") -> Scheme:
         envelope=model.envelope,
         source_file=source,
         axis=model.axis,
+        form=form,
     )
 
 

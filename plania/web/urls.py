@@ -18,4 +18,6 @@ urlpatterns = [
     path("compte/", include("plania.web.accounts.urls")),
     path("entreprises/", include("plania.web.companies.urls")),
     path("", include("plania.web.applications.urls")),
+    path("", include("plania.web.documents.urls")),
+    path("", include("plania.web.messaging.urls")),
 ]

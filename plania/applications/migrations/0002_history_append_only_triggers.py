@@ -1,0 +1,40 @@
+"""A dossier's history is append-only in the database too (as the ledger's, see
+plania/ledger/migrations/0002): on PostgreSQL, row triggers refuse UPDATE and DELETE of
+applications_applicationevent. SQLite (the one-machine demo) relies on the ORM's refusal
+(plania.applications.models), since Django's test flush empties tables with DELETE.
+"""
+
+from django.db import migrations
+
+PG_INSTALL = """
+CREATE OR REPLACE FUNCTION applications_event_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'dossier history is append-only: % refused on applications_applicationevent id %',
+        TG_OP, OLD.id USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER applications_event_no_update BEFORE UPDATE ON applications_applicationevent
+    FOR EACH ROW EXECUTE FUNCTION applications_event_append_only();
+CREATE TRIGGER applications_event_no_delete BEFORE DELETE ON applications_applicationevent
+    FOR EACH ROW EXECUTE FUNCTION applications_event_append_only();
+"""
+PG_REMOVE = """
+DROP TRIGGER IF EXISTS applications_event_no_update ON applications_applicationevent;
+DROP TRIGGER IF EXISTS applications_event_no_delete ON applications_applicationevent;
+DROP FUNCTION IF EXISTS applications_event_append_only();
+"""
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_INSTALL, params=None)
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_REMOVE, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("applications", "0001_initial")]
+    operations = [migrations.RunPython(install, remove)]

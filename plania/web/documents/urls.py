@@ -1,0 +1,31 @@
+"""A dossier's documents. Each route declares who may use it (plania.core.access); the
+view fetches the dossier from the person's visible dossiers, so another company's is 404.
+"""
+
+from django.urls import path
+
+from plania.core.access import access
+from plania.web.documents import views
+
+dossier = access("verified", objects="member of the application's company, or staff")
+
+urlpatterns = [
+    path(
+        "dossiers/<str:reference>/pieces/",
+        dossier(views.attachment_list),
+        name="attachments",
+    ),
+    path(
+        "dossiers/<str:reference>/pieces/<uuid:public_id>/",
+        dossier(views.attachment_download),
+        name="attachment_download",
+    ),
+    path(
+        "dossiers/<str:reference>/pieces/<uuid:public_id>/supprimer/",
+        access(
+            "verified",
+            objects="member of the application's company, while the dossier is a draft",
+        )(views.attachment_remove),
+        name="attachment_delete",
+    ),
+]

@@ -1,0 +1,25 @@
+"""Messages about dossiers. Each route declares who may use it (plania.core.access); the
+thread's dossier comes from the person's visible dossiers, so another company's is 404.
+"""
+
+from django.urls import path
+
+from plania.core.access import access
+from plania.web.messaging import views
+
+urlpatterns = [
+    path(
+        "dossiers/<str:reference>/messages/",
+        access("verified", objects="member of the application's company, or staff")(
+            views.message_thread
+        ),
+        name="message_thread",
+    ),
+    path(
+        "messages/",
+        access("verified", objects="the threads of the dossiers the person may see")(
+            views.message_inbox
+        ),
+        name="message_inbox",
+    ),
+]
