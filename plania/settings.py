@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "plania.applications",
     "plania.documents",
     "plania.messaging",
+    "plania.instruction",
+    "plania.awards",
     "plania.web",
 ]
 
@@ -191,3 +193,20 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # End of Uploads -----------------------------------------------------------------------
+
+# Awards ------------------------------------------------------------------------------
+# Owned by plania/awards (docs/awards.md).
+# The Region's SIRET (parties of the agreement, SCDL idAttribuant): set it per instance.
+PLANIA_REGION_SIRET = os.environ.get("PLANIA_REGION_SIRET", "")
+# A written agreement is compulsory above this amount (décret 2001-495, art. 1).
+PLANIA_AGREEMENT_THRESHOLD = 23000
+# Default payment split: this share of the aid on the agreement's signature, the balance
+# on the final report (an award records the share it was decided with).
+PLANIA_AWARDS_ON_SIGNATURE_SHARE = os.environ.get("PLANIA_AWARDS_ON_SIGNATURE_SHARE", "0.50")
+# Where a company asks for the rules of the processing (CRPA L311-3-1, R311-3-1-1).
+PLANIA_TRANSPARENCY_CONTACT = os.environ.get(
+    "PLANIA_TRANSPARENCY_CONTACT",
+    "Région Occitanie, Direction de l'innovation, 22 boulevard du Maréchal Juin, "
+    "31406 Toulouse cedex 9",
+)
+# End of Awards ------------------------------------------------------------------------

@@ -20,4 +20,6 @@ urlpatterns = [
     path("", include("plania.web.applications.urls")),
     path("", include("plania.web.documents.urls")),
     path("", include("plania.web.messaging.urls")),
+    path("instruction/", include("plania.web.instruction.urls")),
+    path("aides/", include("plania.web.awards.urls")),
 ]

@@ -1,0 +1,40 @@
+"""A proposal to the committee is a record: on PostgreSQL, row triggers refuse UPDATE and
+DELETE of instruction_proposal (as plania/applications/migrations/0002 for the dossier's
+history). SQLite (the one-machine demo) relies on the ORM's refusal
+(plania.instruction.models.Proposal).
+"""
+
+from django.db import migrations
+
+PG_INSTALL = """
+CREATE OR REPLACE FUNCTION instruction_proposal_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'a proposal to the committee is a record: % refused on instruction_proposal id %',
+        TG_OP, OLD.id USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER instruction_proposal_no_update BEFORE UPDATE ON instruction_proposal
+    FOR EACH ROW EXECUTE FUNCTION instruction_proposal_append_only();
+CREATE TRIGGER instruction_proposal_no_delete BEFORE DELETE ON instruction_proposal
+    FOR EACH ROW EXECUTE FUNCTION instruction_proposal_append_only();
+"""
+PG_REMOVE = """
+DROP TRIGGER IF EXISTS instruction_proposal_no_update ON instruction_proposal;
+DROP TRIGGER IF EXISTS instruction_proposal_no_delete ON instruction_proposal;
+DROP FUNCTION IF EXISTS instruction_proposal_append_only();
+"""
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_INSTALL, params=None)
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_REMOVE, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("instruction", "0001_initial")]
+    operations = [migrations.RunPython(install, remove)]

@@ -1,0 +1,532 @@
+"""Pages of committee sessions, awards, payments and repayments (under /aides/).
+
+Thin views: fetch through a user-scoped queryset (plania.awards.selectors: another
+company's award is 404), call one service, catch its AwardError, show its message, redirect.
+Every route declares its access rule in urls.py (plania.core.access).
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from plania.accounts.roles import Role
+from plania.applications.enums import ApplicationState
+from plania.applications.models import Application
+from plania.awards import selectors, services
+from plania.awards.enums import (
+    AwardState,
+    DocumentKind,
+    LegalBasis,
+    Outcome,
+    RequestState,
+    ScheduleKind,
+)
+from plania.awards.models import (
+    AgendaItem,
+    Agreement,
+    Award,
+    AwardDocument,
+    AwardEvent,
+    CommitteeSession,
+    DirectProposal,
+    FailureFinding,
+    PaymentRequest,
+)
+from plania.awards.services import AwardError
+from plania.awards.transparency import explanation_for, mention
+from plania.core.access import has_role
+from plania.documents.permissions import is_member
+from plania.documents.serving import content_disposition
+from plania.documents.storage import private_storage
+from plania.plans.models import Envelope
+
+
+def _date(text: str | None, default: date | None = None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return default
+
+
+def _fail(request: HttpRequest, exc: AwardError) -> None:
+    messages.error(request, exc.message)
+
+
+def _roles(user: Any) -> dict[str, bool]:
+    return {
+        "is_committee": has_role(user, Role.COMMITTEE),
+        "is_finance": has_role(user, Role.FINANCE),
+        "is_officer": services.is_officer(user),
+    }
+
+
+# -- Committee sessions ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def session_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            session = services.session_create(
+                held_on=_date(request.POST.get("held_on")) or timezone.localdate(),
+                title=request.POST.get("title", ""),
+                deliberation_prefix=request.POST.get("deliberation_prefix", ""),
+                actor=request.user,
+            )
+        except AwardError as exc:
+            _fail(request, exc)
+            return redirect("web:committee_sessions")
+        return redirect("web:committee_session", pk=session.pk)
+    sessions = CommitteeSession.objects.all()
+    return render(request, "web/awards/sessions.html", {"sessions": sessions})
+
+
+def _pending_proposals() -> list[Any]:
+    from plania.instruction.models import Proposal
+
+    proposals = (
+        Proposal.objects.filter(application__state=ApplicationState.PROPOSED)
+        .exclude(agenda_items__outcome__in=[Outcome.PENDING, Outcome.APPROVED, Outcome.REJECTED])
+        .select_related("application__company", "envelope")
+        .order_by("created_at")
+    )
+    latest: dict[int, Any] = {}
+    for p in proposals:
+        latest[p.application_id] = p
+    return list(latest.values())
+
+
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(CommitteeSession, pk=pk)
+    items = list(session.items.select_related("envelope", "direct").order_by("position"))
+    directs = DirectProposal.objects.exclude(
+        agenda_items__outcome__in=[Outcome.PENDING, Outcome.APPROVED, Outcome.REJECTED]
+    ).select_related("envelope")
+    return render(
+        request,
+        "web/awards/session.html",
+        {
+            "session": session,
+            "items": items,
+            "proposals": _pending_proposals() if session.state == "planned" else [],
+            "directs": list(directs) if session.state == "planned" else [],
+            "pending": any(i.outcome == Outcome.PENDING for i in items),
+        },
+    )
+
+
+@require_POST
+def session_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    session = get_object_or_404(CommitteeSession, pk=pk)
+    try:
+        if action == "inscrire":
+            from plania.instruction.models import Proposal
+
+            proposal = get_object_or_404(Proposal, pk=request.POST.get("proposal"))
+            services.session_add_proposal(session=session, proposal=proposal, actor=request.user)
+        elif action == "inscrire-directe":
+            direct = get_object_or_404(DirectProposal, pk=request.POST.get("direct"))
+            services.session_add_direct(session=session, direct=direct, actor=request.user)
+        elif action == "tout-approuver":
+            awards = services.session_approve_all(session=session, actor=request.user)
+            messages.success(
+                request, _("%(n)s aide(s) accordée(s) et engagée(s).") % {"n": len(awards)}
+            )
+        elif action == "clore":
+            services.session_close(session=session, actor=request.user)
+        else:
+            raise Http404
+    except AwardError as exc:
+        _fail(request, exc)
+    return redirect("web:committee_session", pk=session.pk)
+
+
+@require_POST
+def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    obj = get_object_or_404(AgendaItem.objects.select_related("session"), pk=item, session_id=pk)
+    decision = request.POST.get("decision")
+    day = _date(request.POST.get("decided_on"), obj.session.held_on)
+    reference = request.POST.get("deliberation_reference", "")
+    try:
+        if decision == "approve":
+            services.decision_approve(
+                item=obj,
+                actor=request.user,
+                grant=request.POST.get("grant") or None,
+                advance=request.POST.get("advance") or None,
+                decided_on=day,
+                deliberation_reference=reference,
+            )
+        elif decision == "reject":
+            services.decision_reject(
+                item=obj,
+                actor=request.user,
+                reason=request.POST.get("reason", ""),
+                decided_on=day,
+                deliberation_reference=reference,
+            )
+        elif decision == "adjourn":
+            services.decision_adjourn(
+                item=obj, actor=request.user, reason=request.POST.get("reason", "")
+            )
+        else:
+            raise Http404
+    except AwardError as exc:
+        _fail(request, exc)
+    return redirect("web:committee_session", pk=pk)
+
+
+# -- Direct awards ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def direct_create(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        envelope = Envelope.objects.filter(pk=request.POST.get("envelope") or 0).first()
+        if envelope is None:
+            errors["envelope"] = [_("Choisissez l'enveloppe.")]
+        else:
+            try:
+                services.direct_propose(
+                    envelope=envelope,
+                    beneficiary_name=request.POST.get("beneficiary_name", ""),
+                    beneficiary_siret=request.POST.get("beneficiary_siret", ""),
+                    beneficiary_email=request.POST.get("beneficiary_email", ""),
+                    purpose=request.POST.get("purpose", ""),
+                    amount=request.POST.get("amount", ""),
+                    legal_basis=request.POST.get("legal_basis", ""),
+                    justification=request.POST.get("justification", ""),
+                    actor=request.user,
+                )
+            except AwardError as exc:
+                errors = exc.errors or {"__all__": [exc.message]}
+            else:
+                messages.success(
+                    request,
+                    _("Proposition enregistrée : inscrivez-la à une séance de la Commission."),
+                )
+                return redirect("web:direct_awards")
+    return render(
+        request,
+        "web/awards/direct.html",
+        {
+            "envelopes": Envelope.objects.select_related("plan").order_by("plan", "code"),
+            "bases": LegalBasis.choices,
+            "directs": DirectProposal.objects.select_related("envelope")[:100],
+            "errors": errors,
+            "post": {
+                k: request.POST.get(k, "")
+                for k in (
+                    "envelope",
+                    "beneficiary_name",
+                    "beneficiary_siret",
+                    "beneficiary_email",
+                    "purpose",
+                    "amount",
+                    "justification",
+                )
+            },
+        },
+        status=422 if errors else 200,
+    )
+
+
+# -- Awards ----------------------------------------------------------------------------
+
+
+def award_list(request: HttpRequest) -> HttpResponse:
+    awards = selectors.awards_visible_to(request.user).order_by("-decided_on", "-pk")[:500]
+    return render(
+        request,
+        "web/awards/awards.html",
+        {"awards": awards, **_roles(request.user)},
+    )
+
+
+def _award(request: HttpRequest, reference: str) -> Award:
+    return get_object_or_404(selectors.awards_visible_to(request.user), reference=reference)
+
+
+def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    award = _award(request, reference)
+    roles = _roles(request.user)
+    agreement = Agreement.objects.filter(award=award).first()
+    beneficiary = services.is_beneficiary(request.user, award)
+    return render(
+        request,
+        "web/awards/award.html",
+        {
+            "award": award,
+            "sums": selectors.award_sums(award),
+            "agreement": agreement,
+            "schedule": list(award.schedule.all()),
+            "requests": list(
+                award.payment_requests.select_related("line", "requested_by").prefetch_related(
+                    "documents"
+                )
+            ),
+            "payments": list(award.payments.all()),
+            "instalments": selectors.schedule_view(award),
+            "repayments": list(award.repayments.all()),
+            "documents": list(award.documents.all()),
+            "failure": FailureFinding.objects.filter(award=award).first(),
+            "events": AwardEvent.objects.filter(award=award).select_related("actor"),
+            "beneficiary": beneficiary,
+            "staff": selectors.is_region_staff(request.user),
+            "can_request": (beneficiary or roles["is_officer"])
+            and award.state in (AwardState.AGREEMENT_SIGNED, AwardState.IN_PAYMENT),
+            "final_report_line": next(
+                (s for s in award.schedule.all() if s.kind == ScheduleKind.ON_FINAL_REPORT), None
+            ),
+            "has_final_report": any(
+                d.kind == DocumentKind.FINAL_REPORT for d in award.documents.all()
+            ),
+            "today": timezone.localdate(),
+            "RequestState": {s.name: s.value for s in RequestState},
+            **roles,
+        },
+    )
+
+
+def _file_response(stored_name: str, name: str, content_type: str) -> HttpResponse:
+    handle = private_storage().open(stored_name, "rb")
+    from django.http import FileResponse
+
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def agreement_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The agreement's PDF, as an attachment, to the company's members and the Region's
+    staff only (404 for anyone else, through the scoped queryset)."""
+    award = _award(request, reference)
+    agreement = services.agreement_generate(award=award, actor=request.user)
+    return _file_response(
+        agreement.stored_name, f"convention-{award.reference}.pdf", "application/pdf"
+    )
+
+
+def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    award = _award(request, reference)
+    document = get_object_or_404(AwardDocument, pk=pk, award=award)
+    return _file_response(document.stored_name, document.original_name, document.content_type)
+
+
+def _sign(request: HttpRequest, award: Award) -> None:
+    services.agreement_accept(
+        award=award,
+        actor=request.user,
+        signer_name=request.POST.get("signer_name", "") if request.POST.get("accept") else "",
+        sha256=request.POST.get("sha256", ""),
+    )
+    messages.success(request, _("Convention signée."))
+
+
+def _upload_signed(request: HttpRequest, award: Award) -> None:
+    file = request.FILES.get("file")
+    if file is None:
+        raise AwardError(_("Choisissez le fichier PDF de la convention signée."), code="invalid")
+    services.agreement_upload_signed(
+        award=award,
+        actor=request.user,
+        uploaded_file=file,
+        signer_name=request.POST.get("signer_name", ""),
+    )
+    messages.success(request, _("Convention signée enregistrée."))
+
+
+def _waive(request: HttpRequest, award: Award) -> None:
+    services.agreement_waive(award=award, actor=request.user)
+
+
+def _request_payment(request: HttpRequest, award: Award) -> None:
+    line = award.schedule.filter(pk=request.POST.get("line") or 0).first()
+    services.payment_request_create(
+        award=award,
+        actor=request.user,
+        amount=request.POST.get("amount", ""),
+        line=line,
+        note=request.POST.get("note", ""),
+        files=request.FILES.getlist("files"),
+    )
+    messages.success(request, _("Demande de versement envoyée."))
+
+
+def _payment_request(request: HttpRequest, award: Award) -> PaymentRequest:
+    return get_object_or_404(PaymentRequest, pk=request.POST.get("request") or 0, award=award)
+
+
+def _certify(request: HttpRequest, award: Award) -> None:
+    services.payment_request_certify(
+        request=_payment_request(request, award),
+        actor=request.user,
+        amount=request.POST.get("amount") or None,
+    )
+
+
+def _refuse(request: HttpRequest, award: Award) -> None:
+    services.payment_request_refuse(
+        request=_payment_request(request, award),
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+    )
+
+
+def _order(request: HttpRequest, award: Award) -> None:
+    payment = services.payment_order(
+        request=_payment_request(request, award),
+        actor=request.user,
+        ordered_on=_date(request.POST.get("ordered_on")),
+    )
+    messages.success(request, _("Mandat %(n)s émis.") % {"n": payment.number})
+
+
+def _repay(request: HttpRequest, award: Award) -> None:
+    services.repayment_record(
+        award=award,
+        actor=request.user,
+        amount=request.POST.get("amount", ""),
+        received_on=_date(request.POST.get("received_on")) or timezone.localdate(),
+        reference=request.POST.get("reference", ""),
+    )
+    messages.success(request, _("Remboursement enregistré."))
+
+
+def _final_report(request: HttpRequest, award: Award) -> None:
+    file = request.FILES.get("file")
+    if file is None:
+        raise AwardError(_("Choisissez le fichier du rapport final."), code="invalid")
+    services.final_report_submit(award=award, actor=request.user, uploaded_file=file)
+    messages.success(request, _("Rapport final déposé."))
+
+
+def _failure(request: HttpRequest, award: Award) -> None:
+    services.failure_find(
+        award=award,
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+        found_on=_date(request.POST.get("found_on")),
+    )
+
+
+def _close(request: HttpRequest, award: Award) -> None:
+    services.award_close(award=award, actor=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("Aide clôturée."))
+
+
+ACTIONS: dict[str, Callable[[HttpRequest, Award], Any]] = {
+    "signer": _sign,
+    "deposer-convention": _upload_signed,
+    "sans-convention": _waive,
+    "demander-versement": _request_payment,
+    "certifier": _certify,
+    "refuser": _refuse,
+    "mandater": _order,
+    "rembourser": _repay,
+    "rapport-final": _final_report,
+    "constat-echec": _failure,
+    "cloturer": _close,
+}
+
+
+@require_POST
+def award_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    award = _award(request, reference)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    try:
+        handler(request, award)
+    except AwardError as exc:
+        _fail(request, exc)
+    return redirect("web:award", reference=award.reference)
+
+
+# -- Finance ---------------------------------------------------------------------------
+
+
+def payment_orders_csv(request: HttpRequest) -> HttpResponse:
+    payments = selectors.payments_for_export(
+        start=_date(request.GET.get("du")), end=_date(request.GET.get("au"))
+    )
+    response = HttpResponse(
+        services.payment_orders_csv(payments), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition("mandats.csv")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def bank_statement(request: HttpRequest) -> HttpResponse:
+    result = None
+    if request.method == "POST":
+        file = request.FILES.get("file")
+        if file is None:
+            messages.error(request, _("Choisissez le fichier CSV du relevé."))
+        elif file.size > 5 * 1024 * 1024:
+            messages.error(request, _("Un relevé CSV pèse au plus 5 Mo."))
+        else:
+            try:
+                result = services.bank_statement_import(
+                    file_name=file.name or "releve.csv", content=file.read(), actor=request.user
+                )
+            except AwardError as exc:
+                _fail(request, exc)
+    return render(request, "web/awards/statement.html", {"result": result})
+
+
+def arrears_list(request: HttpRequest) -> HttpResponse:
+    on = _date(request.GET.get("au"), timezone.localdate()) or timezone.localdate()
+    return render(request, "web/awards/arrears.html", {"arrears": selectors.arrears(on), "on": on})
+
+
+def requests_list(request: HttpRequest, state: str = RequestState.REQUESTED) -> HttpResponse:
+    """Requests to certify (officers) or, certified, to order (finance)."""
+    return render(
+        request,
+        "web/awards/requests.html",
+        {
+            "requests": selectors.requests_to_process().filter(state=state),
+            "to_order": state == RequestState.CERTIFIED,
+            **_roles(request.user),
+        },
+    )
+
+
+# -- The explanation as applied to the company -----------------------------------------
+
+
+def explanation(request: HttpRequest, reference: str) -> HttpResponse:
+    """CRPA R311-3-1-2: the rules core's explanation as applied to this dossier, for the
+    members of its company and the Region's staff (404 for anyone else)."""
+    application = get_object_or_404(
+        Application.objects.select_related("company", "call"), reference=reference
+    )
+    if not (is_member(request.user, application) or selectors.is_region_staff(request.user)):
+        raise Http404
+    award = Award.objects.filter(application=application).select_related("item").first()
+    item = selectors.decision_for(application)
+    return render(
+        request,
+        "web/awards/explanation.html",
+        {
+            "application": application,
+            "award": award,
+            "item": item,
+            "explanation": explanation_for(application, award=award, item=item),
+            "mention": mention(),
+        },
+    )

@@ -1,0 +1,27 @@
+"""Fixtures of the awards tests: a clock in the startup call's period, the Region's
+people (officer, committee member, finance agent), a private storage in tmp."""
+
+import pytest
+from django.utils import timezone
+
+from tests.awards.dossiers import Clock, people
+from tests.documents.dossiers import private_storage_dir  # noqa: F401 - a fixture
+
+
+@pytest.fixture(autouse=True)
+def _private(private_storage_dir):  # noqa: F811
+    return private_storage_dir
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from tests.applications.factories import DURING
+
+    clock = Clock(DURING)
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock
+
+
+@pytest.fixture
+def staff(db, clock):
+    return people()
