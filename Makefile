@@ -12,7 +12,7 @@ PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:543
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo demo-data serve test lint test-sqlite test-browser test-postgres bench clean
+.PHONY: install demo demo-data serve test lint test-sqlite test-fuzz test-browser test-postgres bench clean
 
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines), nothing is
 # cached and every command would recompile its imports (about 1 s for polars and numpy).
@@ -29,8 +29,11 @@ demo-data: install
 	$(UV) run plania migrate --noinput
 	$(UV) run plania demo_setup
 
+# The demo serves on loopback without the staff second factor, so that an evaluator can
+# open the officer's and committee's pages without an authenticator app; set
+# PLANIA_OTP_REQUIRED=1 to try it. Production settings always require it.
 serve: install
-	$(UV) run plania runserver $(HOST):$(PORT)
+	PLANIA_OTP_REQUIRED=$${PLANIA_OTP_REQUIRED:-0} $(UV) run plania runserver $(HOST):$(PORT)
 
 lint: install
 	$(UV) run ruff format --check plania tests bench conftest.py
@@ -39,12 +42,31 @@ lint: install
 	$(UV) run lint-imports
 	$(UV) run plania makemigrations --check --dry-run
 
-test: lint test-sqlite test-browser test-postgres
+test: lint test-sqlite test-fuzz test-browser test-postgres
 
 test-sqlite: install
 	env -u DATABASE_URL $(UV) run pytest -m "not postgres and not browser"
 
+# The API fuzzed by schemathesis against its own OpenAPI description; it prints the number
+# of generated requests and of failures (tests/security/test_api_fuzz.py). On PostgreSQL
+# when it answers (production's database: a NUL in a string is an error there, not on
+# SQLite), else SQLite. Bounded: PLANIA_FUZZ_MAX_EXAMPLES per operation (25),
+# PLANIA_FUZZ_SECONDS of requests (120), the whole run killed at 240 s.
+FUZZ := PLANIA_FUZZ=1 timeout 240 $(UV) run pytest tests/security/test_api_fuzz.py -p no:randomly -q -s
+test-fuzz: install
+	@if $(UV) run python -m plania.core.dbcheck "$(PG_URL)"; then \
+		DATABASE_URL="$(PG_URL)" $(FUZZ) --create-db; \
+	else \
+		env -u DATABASE_URL $(FUZZ); \
+	fi
+
+# axe-core (package.json, pinned in package-lock.json) for the accessibility tests: without
+# npm they skip, or fail with CI=true (.ci/run installs npm).
 test-browser: install
+	@if [ ! -f node_modules/axe-core/axe.min.js ]; then \
+		if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
+		else echo "npm not found: the axe-core tests (tests/a11y) will skip (fail with CI=true)"; fi; \
+	fi
 	env -u DATABASE_URL $(UV) run pytest -m browser
 
 test-postgres: install
@@ -59,4 +81,4 @@ bench: install
 	$(UV) run python bench/rules_simulation.py
 
 clean:
-	rm -rf var test-output .venv
+	rm -rf var test-output .venv node_modules

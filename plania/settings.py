@@ -44,8 +44,9 @@ INSTALLED_APPS = [
     "plania.applications",
     "plania.documents",
     "plania.messaging",
-    "plania.instruction",
     "plania.awards",
+    "plania.security",
+    "plania.instruction",
     "plania.web",
 ]
 
@@ -54,10 +55,18 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Security (plania/security): a NUL character in the input gets 400 (PostgreSQL).
+    "plania.security.middleware.RefuseNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Security (plania/security): request.user.is_verified(), then staff pages need it.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "plania.security.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "plania.urls"
@@ -210,3 +219,75 @@ PLANIA_TRANSPARENCY_CONTACT = os.environ.get(
     "31406 Toulouse cedex 9",
 )
 # End of Awards ------------------------------------------------------------------------
+
+# Security ---------------------------------------------------------------------------
+# Owned by plania/security (docs/security.md; issue 7). Staff two-factor (django-otp),
+# login lock-out (django-axes), Content-Security-Policy (django-csp), headers, cookies.
+# Production values (HTTPS, HSTS, secure cookies) are in plania/settings_production.py.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "csp"]
+# axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+
+# Two-factor for staff (is_staff, superusers, staff role groups). PLANIA_OTP_SCOPE:
+# "staff-pages" (staff-role routes, the admin, PLANIA_OTP_ALSO_REQUIRED_FOR) or
+# "signed-in" (every page that is not public, and the API with the session cookie; the
+# default of plania/settings_production.py).
+PLANIA_OTP_REQUIRED = _env_bool("PLANIA_OTP_REQUIRED", True)
+PLANIA_OTP_SCOPE = os.environ.get("PLANIA_OTP_SCOPE", "staff-pages")
+if PLANIA_OTP_SCOPE not in {"staff-pages", "signed-in"}:
+    raise ValueError("PLANIA_OTP_SCOPE is 'staff-pages' or 'signed-in'")
+# A token made from a session without the second factor would bypass it.
+PLANIA_OTP_ALSO_REQUIRED_FOR = ["web:api_tokens", "web:api_token_revoke"]
+OTP_TOTP_ISSUER = os.environ.get("PLANIA_OTP_ISSUER", "PlanIA")
+# Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Lock-out after repeated failed logins (ASVS 2.2.1), counted per address and IP address
+# together by default (PLANIA_LOGIN_LOCKOUT_BY="username+ip_address"); e.g.
+# "username,ip_address" locks an address from everywhere and an IP for every account.
+AXES_ENABLED = _env_bool("PLANIA_LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("PLANIA_LOGIN_FAILURE_LIMIT", "5"))
+PLANIA_LOGIN_COOLOFF_MINUTES = int(os.environ.get("PLANIA_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = "plania.security.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = [
+    part.split("+") if "+" in part else part
+    for part in os.environ.get("PLANIA_LOGIN_LOCKOUT_BY", "username+ip_address").split(",")
+]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "plania.security.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "plania.security.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Behind a proxy, the client's address is the X-Forwarded-For entry it adds.
+if os.environ.get("PLANIA_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["PLANIA_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Sessions (ASVS 3.3, 3.4): SESSION_COOKIE_AGE above; also end with the browser.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = _env_bool("PLANIA_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# HTTPS-only cookies: on in production (plania/settings_production.py).
+SESSION_COOKIE_SECURE = _env_bool("PLANIA_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Headers (ASVS 14.4). No inline script nor style attribute anywhere: the policy allows
+# only this site's own files (tests/security/test_headers.py checks the pages).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+# End of Security ----------------------------------------------------------------------

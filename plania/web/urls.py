@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("compte/", include("plania.web.accounts.urls")),
     path("entreprises/", include("plania.web.companies.urls")),
+    path("securite/", include("plania.web.security.urls")),
     path("", include("plania.web.applications.urls")),
     path("", include("plania.web.documents.urls")),
     path("", include("plania.web.messaging.urls")),

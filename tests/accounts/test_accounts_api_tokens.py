@@ -13,6 +13,7 @@ from plania.accounts.models import ApiToken
 from plania.accounts.services import AccountError, api_token_create, api_token_revoke
 from tests.companies.factories import MembershipFactory
 from tests.factories import UserFactory
+from tests.security.otp import otp_force_login
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +254,7 @@ def test_session_needs_csrf_on_unsafe_methods_a_token_does_not(user):
 def test_admin_lists_and_revokes_tokens_but_cannot_create_them(client, user):
     token, _ = api_token_create(user=user, name="script")
     admin = UserFactory(superuser=True)
-    client.force_login(admin)
+    otp_force_login(client, admin)
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get(f"/admin/accounts/user/{user.pk}/change/").status_code == 200
     assert "script" in client.get("/admin/accounts/apitoken/").content.decode()

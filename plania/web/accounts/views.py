@@ -29,6 +29,7 @@ from plania.accounts.services import (
     user_verification_send,
     user_verify_email,
 )
+from plania.security.twofactor import after_password_login
 from plania.web.accounts.forms import ApiTokenCreateForm, EmailAuthenticationForm, SignUpForm
 
 SIGNUP_EMAIL_SESSION_KEY = "accounts:signup_email"
@@ -105,9 +106,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login with the e-mail form. Staff two-factor goes here as a second step
-    once django-otp is in (issue 7): check `user.is_staff` in form_valid and send them to
-    the OTP page instead of `get_success_url()`."""
+    """Django's login with the e-mail form. A staff member goes on to the second-factor
+    page (plania.security.twofactor); a locked-out login never gets here (django-axes)."""
 
     template_name = "web/accounts/login.html"
     authentication_form = EmailAuthenticationForm
@@ -123,7 +123,7 @@ class LoginView(auth_views.LoginView):
                     "vous avons envoyé pour pouvoir déposer un dossier."
                 ),
             )
-        return response
+        return after_password_login(self.request, response)
 
 
 class LogoutView(auth_views.LogoutView):

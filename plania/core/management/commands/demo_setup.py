@@ -3,13 +3,15 @@
 Idempotent: `make demo` may run it any number of times.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from plania.accounts.roles import Role
 from plania.ledger.enums import EntryKind
@@ -20,6 +22,7 @@ from plania.plans.services import plan_load
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
 PLAN_FILES = ["occitanie-ia-2024-2028.yaml", "startup-industrie-demain.yaml"]
+DEMO_CALL = "projets-rd-ia-demo"
 DEMO_PASSWORD = "demo-plania-2024"  # printed below; a demo instance only
 ACCOUNTS = [
     ("admin@demo.plania.fr", "admin", Role.ADMIN, True),
@@ -47,7 +50,34 @@ class Command(BaseCommand):
             self.stdout.write(f"{result.plan.code}: {state}")
         with transaction.atomic():
             self._movements()
+        self._call()
         self._accounts()
+        # Committee session, awards with payments, advances in repayment, one in arrears.
+        call_command("demo_awards", stdout=self.stdout)
+        self.stdout.write(
+            "\nSite: http://127.0.0.1:8000/  (English: /en/, admin: /admin/). Staff accounts "
+            "use a second factor (TOTP) unless PLANIA_OTP_REQUIRED=0, as `make demo` sets."
+        )
+
+    def _call(self) -> None:
+        """An open call on the axis-1 R&D scheme, so that a visitor can apply."""
+        from plania.applications.models import Call
+        from plania.applications.services import call_open
+
+        if Call.objects.filter(reference=DEMO_CALL).exists():
+            return
+        now = timezone.now()
+        call_open(
+            scheme_code="ia-rd-projets",
+            version="2025",
+            envelope=Envelope.objects.get(code="ia-axe-1-rd"),
+            opens_at=now - timedelta(days=7),
+            closes_at=now + timedelta(days=60),
+            title_fr="Projets R&D IA — appel de démonstration",
+            title_en="AI R&D projects — demo call",
+            reference=DEMO_CALL,
+        )
+        self.stdout.write(f"demo call open: /appels/{DEMO_CALL}/")
 
     def _movements(self) -> None:
         for code, committed, paid, reference, reason in DEMO_MOVEMENTS:
@@ -89,5 +119,16 @@ class Command(BaseCommand):
                 user.save()
             group, _ = Group.objects.get_or_create(name=role.value)
             user.groups.add(group)
+            if user.email_verified_at is None:
+                user.email_verified_at = timezone.now()
+                user.save(update_fields=["email_verified_at"])
+            if role == Role.OFFICER:
+                self._assign(user)
             self.stdout.write(f"  {role.label:<24} {username:<12} {email}")
-        self.stdout.write("\nSite: http://127.0.0.1:8000/  (English: /en/, admin: /admin/)")
+
+    def _assign(self, officer) -> None:  # type: ignore[no-untyped-def]
+        """The demo officer instructs both shipped schemes."""
+        from plania.instruction.services import scheme_assignment_create
+
+        for scheme in ("startup-industrie-demain", "ia-rd-projets"):
+            scheme_assignment_create(officer=officer, scheme_code=scheme, actor=None)

@@ -1,0 +1,235 @@
+"""For every route of the project and every role, the status its declared policy implies
+(issue 7 item 1), on the objects of a small world (tests/security/world.py).
+
+- public: a page (200), a redirection that is not to the login page (302), or 405 for a
+  POST-only view, for everyone;
+- authenticated: anonymous -> login page; everyone signed in -> as public, but on owned
+  objects (company A's, or its owner's token) only their owner, and staff where the
+  policy opens them to staff ("... or staff"); anyone else -> 404;
+- verified: as authenticated, and an unverified applicant -> 403;
+- a staff role: anonymous -> login page; members of the role (and superusers) -> as
+  public; anyone else -> 404 (a staff page does not exist for them).
+
+Foreign objects: the verified applicant of company A gets 404 on company B's object, on
+every route that takes one (companies, dossiers, documents, messages, API tokens).
+
+A route whose URL parameters the world cannot fill is skipped with its reason, never
+silently: add it to OBJECTS below.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from plania.accounts.roles import Role
+from tests.security.routes import Route, project_routes
+from tests.security.world import ANONYMOUS, APPLICANT, ROLES, UNVERIFIED, World
+
+OK, LOGIN, UNVERIFIED_403, NOT_FOUND = "ok", "login", "403 unverified", "404"
+STAFF_ROLES = {role.value for role in Role if role != Role.APPLICANT}
+
+
+@dataclass(frozen=True)
+class Objects:
+    """How to fill a route's URL parameters: with A's objects (`own`), with B's
+    (`foreign`, None when the object is public), the method that reaches the object
+    check (POST for POST-only views), and whether the policy opens the objects to staff."""
+
+    own: Callable[[World], dict[str, Any]]
+    foreign: Callable[[World], dict[str, Any]] | None = None
+    method: str = "get"
+    staff_sees: bool = False
+    # Staff see the dossier (another route opens it to them) but the service refuses the
+    # action: a redirection with the refusal, nothing done (checked below).
+    staff_refused: bool = False
+
+
+def _dossier(w: World, side: str) -> dict[str, Any]:
+    return {"reference": getattr(w, side).dossier.reference}
+
+
+def _document(w: World, side: str) -> dict[str, Any]:
+    s = getattr(w, side)
+    return {"reference": s.dossier.reference, "public_id": s.document.public_id}
+
+
+DOSSIER = Objects(own=lambda w: _dossier(w, "a"), foreign=lambda w: _dossier(w, "b"))
+OBJECTS: dict[str, Objects] = {
+    "web:plan": Objects(own=lambda w: {"code": w.plan.code}),
+    "web:scheme": Objects(
+        own=lambda w: {"identifier": "startup-industrie-demain", "version": "2025"}
+    ),
+    "web:verify_email": Objects(own=lambda w: {"token": w.verify_token}),
+    "web:password_reset_confirm": Objects(
+        own=lambda w: {"uidb64": w.reset_uidb64, "token": w.reset_token}
+    ),
+    "web:api_token_revoke": Objects(
+        own=lambda w: {"pk": w.a.token.pk}, foreign=lambda w: {"pk": w.b.token.pk}, method="post"
+    ),
+    "web:company": Objects(
+        own=lambda w: {"siren": w.a.company.siren}, foreign=lambda w: {"siren": w.b.company.siren}
+    ),
+    "web:company_member_approve": Objects(
+        own=lambda w: {"siren": w.a.company.siren, "membership_id": w.a.pending.pk},
+        foreign=lambda w: {"siren": w.b.company.siren, "membership_id": w.b.pending.pk},
+        method="post",
+    ),
+    "web:call": Objects(own=lambda w: {"call": w.a.dossier.call.reference}),
+    "web:call_precheck": Objects(own=lambda w: {"call": w.a.dossier.call.reference}),
+    "web:application_create": Objects(own=lambda w: {"call": w.a.dossier.call.reference}),
+    "web:application": DOSSIER,
+    "web:application_edit": DOSSIER,
+    "web:application_autosave": DOSSIER,
+    "web:application_submit": DOSSIER,
+    "web:application_receipt": DOSSIER,
+    "web:application_withdraw": DOSSIER,
+    "web:application_answer": DOSSIER,
+    "web:attachments": Objects(
+        own=lambda w: _dossier(w, "a"), foreign=lambda w: _dossier(w, "b"), staff_sees=True
+    ),
+    "web:attachment_download": Objects(
+        own=lambda w: _document(w, "a"), foreign=lambda w: _document(w, "b"), staff_sees=True
+    ),
+    "web:attachment_delete": Objects(
+        own=lambda w: _document(w, "a"),
+        foreign=lambda w: _document(w, "b"),
+        method="post",
+        staff_refused=True,
+    ),
+    "web:message_thread": Objects(
+        own=lambda w: _dossier(w, "a"), foreign=lambda w: _dossier(w, "b"), staff_sees=True
+    ),
+}
+
+
+def expected(route: Route, role: str, objects: Objects | None) -> str:
+    who = route.policy.who
+    if who == "public":
+        return OK
+    if role == ANONYMOUS:
+        return LOGIN
+    if who in ("authenticated", "verified"):
+        if who == "verified" and role == UNVERIFIED:
+            return UNVERIFIED_403
+        if objects is not None and objects.foreign is not None:
+            # The objects belong to company A (or to its owner): theirs, and staff's when
+            # the policy opens them to staff; anyone else's 404.
+            staff_reach = objects.staff_sees or objects.staff_refused
+            if role == APPLICANT or (staff_reach and role in STAFF_ROLES):
+                return OK
+            return NOT_FOUND
+        return OK
+    # A staff role.
+    return OK if role in (who, Role.ADMIN) else NOT_FOUND
+
+
+def outcome(response: Any) -> str:
+    status = response.status_code
+    location = response.get("Location", "")
+    login = reverse(settings.LOGIN_URL)
+    if status == 302 and location.startswith(login):
+        return LOGIN
+    if status == 302 and location.startswith(reverse("web:otp_verify")):
+        return "second factor asked"  # never expected: staff here passed it
+    if status in (200, 302, 405):
+        return OK
+    if status == 403:
+        return UNVERIFIED_403
+    if status == 404:
+        return NOT_FOUND
+    return f"status {status}"
+
+
+def request(world: World, role: str, method: str, url: str) -> Any:
+    """One request, rolled back afterwards: a POST by one role changes nothing for the next."""
+    client = world.client_for(role)
+    with transaction.atomic():
+        response = getattr(client, method)(url)
+        if getattr(response, "streaming", False):
+            # Read to its end, the file answer closes itself (no extra close(): it would
+            # send request_finished, which closes the database connection).
+            b"".join(response.streaming_content)
+        transaction.set_rollback(True)
+    return response
+
+
+ROUTES = [route for route in project_routes() if route.name]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[route.name for route in ROUTES])
+def test_each_role_gets_what_the_route_policy_says(route, world):
+    objects = OBJECTS.get(route.name)
+    if route.parameters and objects is None:
+        pytest.skip(
+            f"{route.route}: no object of the security world fills {route.parameters}; "
+            "add the route to OBJECTS in tests/security/test_route_matrix.py"
+        )
+    assert route.policy is not None, f"{route.route} declares no access policy"
+    if objects is not None and objects.foreign is not None:
+        # The policy text says whether staff see the objects; the table must agree.
+        assert objects.staff_sees == ("staff" in route.policy.objects), route.policy
+    kwargs = objects.own(world) if objects else {}
+    url = reverse(route.name, kwargs=kwargs)
+    method = objects.method if objects else "get"
+    seen = {role: outcome(request(world, role, method, url)) for role in ROLES}
+    wanted = {role: expected(route, role, objects) for role in ROLES}
+    assert seen == wanted, f"{method.upper()} {url} ({route.policy})"
+
+
+FOREIGN = [route for route in ROUTES if route.name in OBJECTS and OBJECTS[route.name].foreign]
+
+
+@pytest.mark.parametrize("route", FOREIGN, ids=[route.name for route in FOREIGN])
+def test_another_company_s_object_is_404_for_a_member_of_a(route, world):
+    objects = OBJECTS[route.name]
+    url = reverse(route.name, kwargs=objects.foreign(world))  # type: ignore[misc]
+    assert request(world, APPLICANT, objects.method, url).status_code == 404
+
+
+def test_a_document_of_b_under_a_s_dossier_is_404(world):
+    url = reverse(
+        "web:attachment_download",
+        kwargs={"reference": world.a.dossier.reference, "public_id": world.b.document.public_id},
+    )
+    assert request(world, APPLICANT, "get", url).status_code == 404
+
+
+def test_staff_cannot_delete_an_applicant_s_document(world):
+    url = reverse("web:attachment_delete", kwargs=_document(world, "a"))
+    for role in STAFF_ROLES:
+        response = world.client_for(role).post(url)
+        assert response.status_code == 302
+    world.a.document.refresh_from_db()
+    assert not world.a.document.is_deleted
+
+
+def test_every_object_room_has_a_foreign_case():
+    rooms = {route.name for route in FOREIGN}
+    for name in ("web:company", "web:application", "web:attachments", "web:message_thread"):
+        assert name in rooms
+    assert "web:api_token_revoke" in rooms
+
+
+SAMPLE = {"int": "1", "uuid": "00000000-0000-4000-8000-000000000000", "slug": "x", "str": "x"}
+STAFF_ROUTES = [r for r in ROUTES if r.policy is not None and r.policy.who in STAFF_ROLES]
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=[r.name for r in STAFF_ROUTES])
+def test_a_staff_page_is_404_for_every_other_role_whatever_the_object(route, world):
+    """The role check comes before any object: with placeholder parameters (the routes the
+    world cannot fill included), anyone outside the role gets 404, anonymous the login."""
+    kwargs = {
+        name: SAMPLE.get(converter or "str", "x")
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", route.route)
+    }
+    url = reverse(route.name, kwargs=kwargs)
+    outsiders = [r for r in ROLES if r not in (route.policy.who, Role.ADMIN.value)]
+    seen = {role: outcome(request(world, role, "get", url)) for role in outsiders}
+    wanted = {role: LOGIN if role == ANONYMOUS else NOT_FOUND for role in outsiders}
+    assert seen == wanted, url
