@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "plania.documents",
     "plania.messaging",
     "plania.awards",
+    "plania.opendata",
     "plania.security",
     "plania.instruction",
     "plania.web",
@@ -291,3 +292,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # End of Security ----------------------------------------------------------------------
+
+# Open data -----------------------------------------------------------------------------
+# SCDL export (plania.opendata): the attributing body is PLANIA_REGION_NAME with
+# PLANIA_REGION_SIRET (the "# Awards" block; the export refuses while it is empty or
+# fails its check digit). Publication is due within 3 months of the agreement's signature
+# (décret 2017-779); the "to publish" list warns this many days before the deadline.
+PLANIA_OPENDATA_WARNING_DAYS = int(os.environ.get("PLANIA_OPENDATA_WARNING_DAYS", "15"))
+# The payment period published for a staggered award not yet paid in full: from the
+# signature to this many months after it (the schedule's balance comes on the final report).
+PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS = int(
+    os.environ.get("PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS", "24")
+)
+# End of Open data ----------------------------------------------------------------------

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("plania.web.messaging.urls")),
     path("instruction/", include("plania.web.instruction.urls")),
     path("aides/", include("plania.web.awards.urls")),
+    path("", include("plania.web.opendata.urls")),
 ]

@@ -4,11 +4,11 @@ bulk action, score, write the summary, propose to the committee. Screenshots are
 as artifacts (test-output/)."""
 
 import pytest
-from django.test import Client
 
 from plania.applications.enums import ApplicationState
 from plania.instruction.models import Proposal
 from tests.instruction.helpers import STARTUP, CallFactory, filed, officer
+from tests.security.otp import otp_browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,21 +21,10 @@ SCORES = {
 }
 
 
-def signed_in(page, live_server, user):
-    """Give the browser a session past the password and the second factor."""
-    from tests.security.otp import otp_force_login
-
-    client = Client()
-    otp_force_login(client, user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-
-
 def test_an_officer_instructs_a_dossier_from_the_queue(live_server, page, output_dir):
     dossier = filed(call=CallFactory())
     agent = officer(STARTUP, email="agent@region.example")
-    signed_in(page, live_server, agent)
+    otp_browser_login(page, live_server.url, agent)
 
     page.goto(f"{live_server.url}/instruction/dispositifs/{STARTUP}/")
     row = page.locator(f"tr[data-reference='{dossier.reference}']")

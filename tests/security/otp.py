@@ -33,3 +33,17 @@ def otp_force_login(client: Any, user: User) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def otp_browser_login(page: Any, base_url: str, user: User) -> TOTPDevice:
+    """Give a Playwright page's browser context a session past the password and the TOTP
+    code of `user` (a session made with `otp_force_login`, its cookie handed over)."""
+    from django.test import Client
+
+    client = Client()
+    device = otp_force_login(client, user)
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}]
+    )
+    return device

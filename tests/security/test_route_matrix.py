@@ -14,7 +14,9 @@ Foreign objects: the verified applicant of company A gets 404 on company B's obj
 every route that takes one (companies, dossiers, documents, messages, API tokens).
 
 A route whose URL parameters the world cannot fill is skipped with its reason, never
-silently: add it to OBJECTS below.
+silently: add it to OBJECTS below. The instruction and awards routes take the objects of
+`Awarded` below (a filed dossier of A with a document and an invited expert, and one
+approved award for each of A and B), built through those rooms' services.
 """
 
 import re
@@ -48,6 +50,15 @@ class Objects:
     # Staff see the dossier (another route opens it to them) but the service refuses the
     # action: a redirection with the refusal, nothing done (checked below).
     staff_refused: bool = False
+    # The objects are company A's own (an award, its dossier), not its owner's: every
+    # active member of A reaches them, the unverified one too when the policy does not
+    # ask for a verified address ("authenticated").
+    company_wide: bool = False
+    # The POST body that reaches the object check (a view that 404s an unknown action).
+    data: dict[str, Any] | None = None
+    # Staff roles that do not reach the objects although the route is theirs: an expert
+    # page is for the experts invited on the dossier, which a superuser is not.
+    not_for: frozenset[str] = frozenset()
 
 
 def _dossier(w: World, side: str) -> dict[str, Any]:
@@ -60,6 +71,113 @@ def _document(w: World, side: str) -> dict[str, Any]:
 
 
 DOSSIER = Objects(own=lambda w: _dossier(w, "a"), foreign=lambda w: _dossier(w, "b"))
+
+
+@dataclass(frozen=True)
+class Awarded:
+    """The instruction and awards objects of the world, made through the services."""
+
+    filed: Any  # A's dossier, submitted on the startup scheme (the officer's)
+    document: Any  # an attachment of it
+    session: Any  # a session of the Commission permanente, held, both items approved
+    item: Any  # A's agenda item
+    award_a: Any
+    award_b: Any
+    document_a: Any  # the signed agreement of each award (an AwardDocument)
+    document_b: Any
+
+
+def awarded(w: World) -> Awarded:
+    """Built once per world, on first use (only the routes that need it pay for it)."""
+    if getattr(w, "awarded", None) is None:
+        w.awarded = _build_awarded(w)  # type: ignore[attr-defined]
+    return w.awarded  # type: ignore[attr-defined]
+
+
+def _build_awarded(w: World) -> Awarded:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from plania.applications.enums import ApplicationState
+    from plania.awards import services
+    from plania.documents.services import attachment_add
+    from plania.instruction.services import conflict_declare, expert_invite
+    from tests.awards.dossiers import propose
+    from tests.awards.flows import HELD, pdf_file
+    from tests.factories import allocate
+    from tests.instruction.helpers import STARTUP, CallFactory, filed
+
+    officer, committee = w.users[Role.OFFICER], w.users[Role.COMMITTEE]
+    _assigned(officer, STARTUP)
+    call = CallFactory()
+    allocate(call.envelope, "2000000.00")
+    # A filed dossier of A with a document (added while incomplete, as applicants do).
+    dossier = filed(call=call, company=w.a.company, state=ApplicationState.INCOMPLETE)
+    pdf = SimpleUploadedFile("kbis.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    document = attachment_add(application=dossier, actor=w.a.owner, uploaded_file=pdf, kind="other")
+    dossier.state = ApplicationState.SUBMITTED
+    dossier.save(update_fields=["state"])
+    invitation = expert_invite(application=dossier, expert=w.users[Role.EXPERT], actor=officer)
+    conflict_declare(invitation=invitation, actor=w.users[Role.EXPERT], conflicted=False)
+    # One award for each company, approved in one session.
+    session = services.session_create(
+        held_on=HELD, title="CP", deliberation_prefix="CP/2025-06", actor=committee
+    )
+    items, awards, documents = [], [], []
+    award_call = CallFactory(envelope=call.envelope)  # one dossier per company and call
+    for side in (w.a, w.b):
+        proposal = propose(filed(call=award_call, company=side.company), officer)
+        item = services.session_add_proposal(session=session, proposal=proposal, actor=committee)
+        award = services.decision_approve(item=item, actor=committee)
+        services.agreement_upload_signed(
+            award=award, actor=side.owner, uploaded_file=pdf_file(), signer_name="Dirigeant"
+        )
+        items.append(item)
+        awards.append(award)
+        documents.append(award.documents.get())
+    return Awarded(dossier, document, session, items[0], *awards, *documents)
+
+
+def _assigned(officer: Any, scheme: str) -> None:
+    from plania.instruction.models import SchemeAssignment
+
+    SchemeAssignment.objects.get_or_create(officer=officer, scheme_code=scheme)
+
+
+def _filed(w: World) -> dict[str, Any]:
+    return {"reference": awarded(w).filed.reference}
+
+
+def _filed_document(w: World) -> dict[str, Any]:
+    x = awarded(w)
+    return {"reference": x.filed.reference, "public_id": x.document.public_id}
+
+
+def _award(w: World, side: str) -> dict[str, Any]:
+    return {"reference": getattr(awarded(w), f"award_{side}").reference}
+
+
+def _award_document(w: World, side: str) -> dict[str, Any]:
+    x = awarded(w)
+    return {
+        "reference": getattr(x, f"award_{side}").reference,
+        "pk": getattr(x, f"document_{side}").pk,
+    }
+
+
+def _award_dossier(w: World, side: str) -> dict[str, Any]:
+    return {"reference": getattr(awarded(w), f"award_{side}").application.reference}
+
+
+# Instruction: staff routes (officer, expert), so no foreign side: the role decides.
+FILED = Objects(own=_filed)
+FILED_POST = Objects(own=_filed, method="post")
+EXPERT = frozenset({Role.ADMIN.value})
+AWARD = Objects(
+    own=lambda w: _award(w, "a"),
+    foreign=lambda w: _award(w, "b"),
+    staff_sees=True,
+    company_wide=True,
+)
 OBJECTS: dict[str, Objects] = {
     "web:plan": Objects(own=lambda w: {"code": w.plan.code}),
     "web:scheme": Objects(
@@ -105,6 +223,59 @@ OBJECTS: dict[str, Objects] = {
     "web:message_thread": Objects(
         own=lambda w: _dossier(w, "a"), foreign=lambda w: _dossier(w, "b"), staff_sees=True
     ),
+    # -- instruction (officers of the dossier's scheme; experts invited on it)
+    "web:instruction_queue": Objects(own=lambda w: {"scheme": awarded(w).filed.scheme_code}),
+    "web:instruction_queue_bulk": Objects(
+        own=lambda w: {"scheme": awarded(w).filed.scheme_code},
+        method="post",
+        data={"action": "assign_me"},
+    ),
+    "web:instruction_dossier": FILED,
+    "web:instruction_start_review": FILED_POST,
+    "web:instruction_assign": FILED_POST,
+    "web:instruction_request_missing": FILED_POST,
+    "web:instruction_note": FILED_POST,
+    "web:instruction_review": FILED_POST,
+    "web:instruction_invite": FILED_POST,
+    "web:instruction_propose": FILED_POST,
+    "web:instruction_attachment": Objects(own=_filed_document),
+    "web:instruction_expertise": Objects(own=_filed, not_for=EXPERT),
+    "web:instruction_declare": Objects(own=_filed, method="post", not_for=EXPERT),
+    "web:instruction_opinion": Objects(own=_filed, method="post", not_for=EXPERT),
+    "web:instruction_expert_note": Objects(own=_filed, method="post", not_for=EXPERT),
+    "web:instruction_scores": Objects(own=_filed, not_for=EXPERT),
+    "web:instruction_expert_attachment": Objects(own=_filed_document, not_for=EXPERT),
+    # -- committee sessions and awards
+    "web:committee_session": Objects(own=lambda w: {"pk": awarded(w).session.pk}),
+    "web:committee_session_action": Objects(
+        own=lambda w: {"pk": awarded(w).session.pk, "action": "clore"}, method="post"
+    ),
+    "web:committee_item_decide": Objects(
+        own=lambda w: {"pk": awarded(w).session.pk, "item": awarded(w).item.pk},
+        method="post",
+        data={"decision": "adjourn"},
+    ),
+    "web:award": AWARD,
+    "web:award_agreement_pdf": AWARD,
+    "web:award_document": Objects(
+        own=lambda w: _award_document(w, "a"),
+        foreign=lambda w: _award_document(w, "b"),
+        staff_sees=True,
+        company_wide=True,
+    ),
+    "web:award_action": Objects(
+        own=lambda w: {**_award(w, "a"), "action": "signer"},
+        foreign=lambda w: {**_award(w, "b"), "action": "signer"},
+        method="post",
+        staff_sees=True,
+        company_wide=True,
+    ),
+    "web:award_explanation": Objects(
+        own=lambda w: _award_dossier(w, "a"),
+        foreign=lambda w: _award_dossier(w, "b"),
+        staff_sees=True,
+        company_wide=True,
+    ),
 }
 
 
@@ -121,11 +292,14 @@ def expected(route: Route, role: str, objects: Objects | None) -> str:
             # The objects belong to company A (or to its owner): theirs, and staff's when
             # the policy opens them to staff; anyone else's 404.
             staff_reach = objects.staff_sees or objects.staff_refused
-            if role == APPLICANT or (staff_reach and role in STAFF_ROLES):
+            member = role == UNVERIFIED and who == "authenticated" and objects.company_wide
+            if role == APPLICANT or member or (staff_reach and role in STAFF_ROLES):
                 return OK
             return NOT_FOUND
         return OK
     # A staff role.
+    if objects is not None and role in objects.not_for:
+        return NOT_FOUND
     return OK if role in (who, Role.ADMIN) else NOT_FOUND
 
 
@@ -137,7 +311,9 @@ def outcome(response: Any) -> str:
         return LOGIN
     if status == 302 and location.startswith(reverse("web:otp_verify")):
         return "second factor asked"  # never expected: staff here passed it
-    if status in (200, 302, 405):
+    if status in (200, 302, 405, 422):
+        # 422: the object was reached and the (empty) form refused, as it would be for
+        # anyone allowed in.
         return OK
     if status == 403:
         return UNVERIFIED_403
@@ -146,11 +322,11 @@ def outcome(response: Any) -> str:
     return f"status {status}"
 
 
-def request(world: World, role: str, method: str, url: str) -> Any:
+def request(world: World, role: str, method: str, url: str, data: Any = None) -> Any:
     """One request, rolled back afterwards: a POST by one role changes nothing for the next."""
     client = world.client_for(role)
     with transaction.atomic():
-        response = getattr(client, method)(url)
+        response = getattr(client, method)(url, data or {})
         if getattr(response, "streaming", False):
             # Read to its end, the file answer closes itself (no extra close(): it would
             # send request_finished, which closes the database connection).
@@ -177,7 +353,8 @@ def test_each_role_gets_what_the_route_policy_says(route, world):
     kwargs = objects.own(world) if objects else {}
     url = reverse(route.name, kwargs=kwargs)
     method = objects.method if objects else "get"
-    seen = {role: outcome(request(world, role, method, url)) for role in ROLES}
+    data = objects.data if objects else None
+    seen = {role: outcome(request(world, role, method, url, data)) for role in ROLES}
     wanted = {role: expected(route, role, objects) for role in ROLES}
     assert seen == wanted, f"{method.upper()} {url} ({route.policy})"
 
@@ -189,7 +366,7 @@ FOREIGN = [route for route in ROUTES if route.name in OBJECTS and OBJECTS[route.
 def test_another_company_s_object_is_404_for_a_member_of_a(route, world):
     objects = OBJECTS[route.name]
     url = reverse(route.name, kwargs=objects.foreign(world))  # type: ignore[misc]
-    assert request(world, APPLICANT, objects.method, url).status_code == 404
+    assert request(world, APPLICANT, objects.method, url, objects.data).status_code == 404
 
 
 def test_a_document_of_b_under_a_s_dossier_is_404(world):

@@ -1,0 +1,54 @@
+"""Awards made through the awards room's services for the open-data tests: one with a
+repayable advance above the threshold, one small award (not published), and a
+beneficiary crossing the threshold with two small awards in 12 months (published)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from plania.awards import services
+from plania.companies.sirene import head_office_siret, sample_siren
+from tests.awards.dossiers import funded_call
+from tests.awards.flows import HELD, signed
+
+SMALL_SIRET = head_office_siret(sample_siren(1, seed=4242))
+CUMUL_SIRET = head_office_siret(sample_siren(2, seed=4242))
+
+
+@dataclass
+class World:
+    with_advance: Any
+    small: Any
+    cumulated: list[Any]
+    applicant: Any
+
+
+def direct(staff: Any, session: Any, envelope: Any, name: str, siret: str, amount: str) -> Any:
+    proposal = services.direct_propose(
+        envelope=envelope,
+        beneficiary_name=name,
+        beneficiary_siret=siret,
+        purpose=f"Organisation d'un événement IA ({name})",
+        amount=amount,
+        legal_basis="de_minimis",
+        justification="Test.",
+        actor=staff.officer,
+    )
+    item = services.session_add_direct(session=session, direct=proposal, actor=staff.committee)
+    award = services.decision_approve(item=item, actor=staff.committee)
+    services.agreement_waive(award=award, actor=staff.officer)
+    award.refresh_from_db()
+    return award
+
+
+def world(staff: Any) -> World:
+    call = funded_call()
+    user, with_advance = signed(staff, call=call, prefix="CP/2025-06")
+    session = services.session_create(
+        held_on=HELD, title="CP directe", deliberation_prefix="CP/2025-06-D", actor=staff.committee
+    )
+    small = direct(staff, session, call.envelope, "Petit Organisme", SMALL_SIRET, "10000")
+    cumulated = [
+        direct(staff, session, call.envelope, "Organisme Cumul", CUMUL_SIRET, "15000"),
+        direct(staff, session, call.envelope, "Organisme Cumul", CUMUL_SIRET, "12000"),
+    ]
+    return World(with_advance, small, cumulated, user)
