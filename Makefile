@@ -12,7 +12,7 @@ PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:543
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo demo-data serve test lint test-sqlite test-fuzz test-browser test-postgres bench clean
+.PHONY: install demo demo-data serve serve-prod test lint test-sqlite test-fuzz test-browser test-postgres bench clean
 
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines), nothing is
 # cached and every command would recompile its imports (about 1 s for polars and numpy).
@@ -34,6 +34,17 @@ demo-data: install
 # PLANIA_OTP_REQUIRED=1 to try it. Production settings always require it.
 serve: install
 	PLANIA_OTP_REQUIRED=$${PLANIA_OTP_REQUIRED:-0} $(UV) run plania runserver $(HOST):$(PORT)
+
+# Production mode (docs/deploy.md): gunicorn, plania.settings_production, PostgreSQL from
+# DATABASE_URL; PLANIA_SECRET_KEY and PLANIA_ALLOWED_HOSTS must be set. PLANIA_WORKERS
+# processes (default 2 x CPUs + 1); static files collected, then served by whitenoise.
+PLANIA_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
+PROD := DJANGO_SETTINGS_MODULE=plania.settings_production
+serve-prod: install
+	$(PROD) $(UV) run plania migrate --noinput
+	$(PROD) $(UV) run plania collectstatic --noinput -v0
+	$(PROD) $(UV) run gunicorn plania.wsgi:application --workers $(PLANIA_WORKERS) \
+		--bind $(HOST):$(PORT) --access-logfile - --timeout 60
 
 lint: install
 	$(UV) run ruff format --check plania tests bench conftest.py

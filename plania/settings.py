@@ -45,14 +45,17 @@ INSTALLED_APPS = [
     "plania.documents",
     "plania.messaging",
     "plania.awards",
-    "plania.opendata",
     "plania.security",
     "plania.instruction",
+    "plania.ops",
+    "plania.opendata",
+    "plania.steering",
     "plania.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -292,6 +295,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # End of Security ----------------------------------------------------------------------
+
+# Operations -------------------------------------------------------------------------
+# Owned by plania/ops (docs/deploy.md; issue 8): health endpoints, backup and restore.
+# whitenoise serves STATIC_ROOT (filled by collectstatic) in production; here, with DEBUG,
+# it looks files up in the apps at each request, so tests need no collectstatic.
+WHITENOISE_AUTOREFRESH = DEBUG
+# Client binaries for `plania backup` / `plania restore` on PostgreSQL.
+PLANIA_PG_DUMP = os.environ.get("PLANIA_PG_DUMP", "pg_dump")
+PLANIA_PG_RESTORE = os.environ.get("PLANIA_PG_RESTORE", "pg_restore")
+# End of Operations --------------------------------------------------------------------
 
 # Open data -----------------------------------------------------------------------------
 # SCDL export (plania.opendata): the attributing body is PLANIA_REGION_NAME with

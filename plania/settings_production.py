@@ -41,3 +41,19 @@ if PLANIA_OTP_SCOPE not in {"staff-pages", "signed-in"}:
     raise ValueError("PLANIA_OTP_SCOPE is 'staff-pages' or 'signed-in'")
 # Links in e-mails point at the public HTTPS address.
 PLANIA_BASE_URL = os.environ.get("PLANIA_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
+
+# Operations (plania/ops, docs/deploy.md): compressed, hashed static files served by
+# whitenoise from STATIC_ROOT (`plania collectstatic` before starting the processes).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = DEBUG
+# Errors (with their traceback) and warnings to stderr, which the process manager keeps:
+# Django's default sends them only by mail to ADMINS when DEBUG is off.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PLANIA_LOG_LEVEL", "WARNING")},
+}

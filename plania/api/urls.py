@@ -11,6 +11,7 @@ from plania.api.documents import router as documents_router
 from plania.api.instruction import router as instruction_router
 from plania.api.messaging import router as messaging_router
 from plania.api.plans import router as plans_router
+from plania.api.steering import router as steering_router
 
 api = NinjaAPI(
     title="PlanIA API",
@@ -27,3 +28,4 @@ api.add_router("/documents", documents_router)
 api.add_router("/messages", messaging_router)
 api.add_router("/instruction", instruction_router)
 api.add_router("/awards", awards_router)
+api.add_router("/steering", steering_router)

@@ -28,6 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from plania.applications.enums import EDITABLE_STATES, ApplicationState, CallStatus
+from plania.core.chain import save_chained
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
@@ -310,7 +311,24 @@ class ApplicationEventQuerySet(models.QuerySet):
 
 
 class ApplicationEvent(models.Model):
-    """One transition of a dossier: who, when, from, to, why. Append-only."""
+    """One transition of a dossier: who, when, from, to, why. Append-only.
+
+    Tamper-evident (plania.core.chain): one hash chain per dossier; `chain_hash` covers
+    application_id, transition, from_state, to_state, actor_id, at and reason, and the
+    previous event's hash.
+    """
+
+    HASHED_FIELDS = (
+        "application_id",
+        "transition",
+        "from_state",
+        "to_state",
+        "actor_id",
+        "at",
+        "reason",
+    )
+    CHAIN_FIELDS = ("application_id",)
+    CHAIN_LOCKS = ("application_id",)
 
     application = models.ForeignKey(Application, on_delete=models.RESTRICT, related_name="events")
     transition = models.CharField(_("transition"), max_length=30)
@@ -326,6 +344,7 @@ class ApplicationEvent(models.Model):
     )
     at = models.DateTimeField(_("le"))
     reason = models.TextField(_("motif"), blank=True)
+    chain_hash = models.CharField(max_length=64, default="", editable=False)
 
     objects = ApplicationEventQuerySet.as_manager()
 
@@ -340,7 +359,7 @@ class ApplicationEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise HistoryImmutableError("History rows cannot be updated.")
-        super().save(*args, **kwargs)
+        save_chained(self, super().save, *args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise HistoryImmutableError("History rows cannot be deleted.")

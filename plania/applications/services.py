@@ -58,6 +58,7 @@ from plania.rules.forms import (
     parse_date,
     rules_inputs,
 )
+from plania.rules.params import ParameterNotInForce
 from plania.rules.schemes import Scheme
 from plania.schemes.selectors import scheme_version
 
@@ -585,7 +586,22 @@ def _freeze(application: Application, *, filed_on: Any) -> None:
             code="invalid",
             errors=check.errors,
         )
-    result = evaluate(scheme, rules_inputs_of(application, check, form=form, on=filed_on), filed_on)
+    try:
+        result = evaluate(
+            scheme, rules_inputs_of(application, check, form=form, on=filed_on), filed_on
+        )
+    except ParameterNotInForce as exc:
+        # A call left open past its scheme version's validity: refuse clearly (the draft is
+        # kept) instead of failing; the Region must publish the version in force.
+        raise ApplicationError(
+            _(
+                "Le dépôt est impossible : les règles du dispositif ne sont pas en vigueur "
+                "à cette date (%(detail)s). Votre brouillon est conservé ; contactez la "
+                "Région."
+            )
+            % {"detail": exc},
+            code="config",
+        ) from exc
     application.scheme_code = scheme.id
     application.scheme_version = scheme.version
     application.rules_sha256 = rules_file_sha256(scheme)

@@ -34,6 +34,7 @@ from plania.awards.enums import (
     SessionState,
     SignatureMethod,
 )
+from plania.core.chain import save_chained
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 # SQLite adds decimals as binary floats (50000 + 0.07 may differ from 50000.07 in the last
@@ -747,7 +748,28 @@ class AwardEventQuerySet(models.QuerySet["AwardEvent"]):
 
 class AwardEvent(models.Model):
     """One step of a session, a decision, an award or a payment: who, when, from, to, why.
-    Append-only."""
+    Append-only.
+
+    Tamper-evident (plania.core.chain): one hash chain per subject (the same session,
+    item, award and payment request); `chain_hash` covers session_id, item_id, award_id,
+    payment_request_id, action, from_state, to_state, actor_id, at and reason, and the
+    previous event's hash.
+    """
+
+    HASHED_FIELDS = (
+        "session_id",
+        "item_id",
+        "award_id",
+        "payment_request_id",
+        "action",
+        "from_state",
+        "to_state",
+        "actor_id",
+        "at",
+        "reason",
+    )
+    CHAIN_FIELDS = ("session_id", "item_id", "award_id", "payment_request_id")
+    CHAIN_LOCKS = ("payment_request_id", "award_id", "item_id", "session_id")
 
     session = models.ForeignKey(
         CommitteeSession, on_delete=models.RESTRICT, null=True, blank=True, related_name="events"
@@ -769,6 +791,7 @@ class AwardEvent(models.Model):
     )
     at = models.DateTimeField(_("le"))
     reason = models.TextField(_("motif"), blank=True)
+    chain_hash = models.CharField(max_length=64, default="", editable=False)
 
     objects = AwardEventQuerySet.as_manager()
 
@@ -793,7 +816,7 @@ class AwardEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ImmutableError("History rows cannot be updated.")
-        super().save(*args, **kwargs)
+        save_chained(self, super().save, *args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableError("History rows cannot be deleted.")

@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from plania.core.chain import save_chained
 from plania.instruction.enums import ConflictStatus, InvitationStatus, LegalBasis, Recommendation
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
@@ -335,7 +336,41 @@ class Proposal(models.Model):
     A proposal is a record: never updated nor deleted (the ORM refuses). The committee's
     decision (approved with amounts possibly lowered, rejected, adjourned) lives in the
     committee room and refers to it. For a dossier, the latest proposal is the current one.
+
+    Tamper-evident (plania.core.chain): one hash chain per dossier; `chain_hash` covers
+    every field in HASHED_FIELDS (all of them but id) and the previous proposal's hash.
     """
+
+    HASHED_FIELDS = (
+        "application_id",
+        "envelope_id",
+        "officer_id",
+        "recommendation",
+        "summary",
+        "amount",
+        "grant_amount",
+        "advance_amount",
+        "advance_gge_amount",
+        "total_gge_amount",
+        "computed_amount",
+        "requested_amount",
+        "eligible_cost",
+        "legal_basis",
+        "legal_basis_text_fr",
+        "legal_basis_text_en",
+        "de_minimis_status",
+        "de_minimis",
+        "scheme_code",
+        "scheme_version",
+        "rules_date",
+        "rules",
+        "officer_score",
+        "expert_average",
+        "expert_count",
+        "created_at",
+    )
+    CHAIN_FIELDS = ("application_id",)
+    CHAIN_LOCKS = ("application_id",)
 
     application = models.ForeignKey(
         "applications.Application",
@@ -389,6 +424,7 @@ class Proposal(models.Model):
     )
     expert_count = models.PositiveSmallIntegerField(_("avis d'experts retenus"), default=0)
     created_at = models.DateTimeField(_("proposé le"))
+    chain_hash = models.CharField(max_length=64, default="", editable=False)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -448,7 +484,7 @@ class Proposal(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ProposalImmutableError("Proposals cannot be updated.")
-        super().save(*args, **kwargs)
+        save_chained(self, super().save, *args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ProposalImmutableError("Proposals cannot be deleted.")

@@ -4,11 +4,19 @@ Balances are derived from entries (plania.ledger.selectors); every movement goes
 one service (plania.ledger.services) under a row lock. Rows are never updated nor
 deleted: the ORM refuses here, and database triggers refuse raw SQL (migration 0002).
 A correction is a new entry.
+
+Tamper-evident (plania.core.chain): one hash chain per envelope. An entry's `chain_hash`
+is sha256(previous entry's chain_hash on the same envelope + canonical JSON of
+HASHED_FIELDS: envelope_id, kind, amount, budget_year, value_date, reference, reason,
+commitment_id, actor_id, actor_label, recorded_at); the envelope's EnvelopeBalance row
+keeps the chain head. The services advance the head in SQL, in the UPDATE of that row
+which already serialises the envelope's writers, then insert the entry with the new head.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from plania.ledger.enums import EntryKind
@@ -27,6 +35,21 @@ class LedgerEntryQuerySet(models.QuerySet):
 
 
 class LedgerEntry(models.Model):
+    HASHED_FIELDS = (
+        "envelope_id",
+        "kind",
+        "amount",
+        "budget_year",
+        "value_date",
+        "reference",
+        "reason",
+        "commitment_id",
+        "actor_id",
+        "actor_label",
+        "recorded_at",
+    )
+    CHAIN_FIELDS = ("envelope_id",)
+
     envelope = models.ForeignKey(
         "plans.Envelope", on_delete=models.RESTRICT, related_name="ledger_entries"
     )
@@ -50,7 +73,10 @@ class LedgerEntry(models.Model):
     )
     # Who acted when no person did (e.g. "load_plan occitanie-ia-2024-2028.yaml").
     actor_label = models.CharField(max_length=200, blank=True)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    # Set before the row is written (not auto_now_add): it is part of the hashed fields.
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # sha256 chaining this entry to the previous one on its envelope (module docstring).
+    chain_hash = models.CharField(max_length=64, default="", editable=False)
 
     objects = LedgerEntryQuerySet.as_manager()
 
@@ -111,6 +137,8 @@ class EnvelopeBalance(models.Model):
     allocated_cents = models.BigIntegerField(default=0)
     # Net of de-commitments, for the envelope and everything below it.
     committed_cents = models.BigIntegerField(default=0)
+    # The chain_hash of the envelope's last ledger entry ("" before the first).
+    chain_head = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         constraints = [

@@ -12,6 +12,13 @@ settings). So the invariants hold under concurrency:
 - paid <= committed for the same commitment; repaid <= paid for the same commitment;
 - an annual envelope (budget_year set) and everything below it take only that year.
 
+Each entry is hash-chained to the previous entry on its envelope (plania.core.chain,
+plania.ledger.models): the service advances the chain head kept on the envelope's
+EnvelopeBalance row in SQL, `chain_head = sha256(chain_head || payload)`, inside an UPDATE
+of that row it makes anyway (or one more, for payments and repayments), then inserts the
+entry with the new head read by a sub-select. The row lock taken by that UPDATE orders the
+envelope's entries, so ids follow the chain.
+
 A refused movement raises LedgerError, whose message names the envelope, the amount
 asked and the amount available (DESIGN.md section 5), and leaves no row behind.
 """
@@ -19,10 +26,13 @@ asked and the amount available (DESIGN.md section 5), and leaves no row behind.
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, Subquery, Value
+from django.db.models.functions import SHA256, Concat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from plania.core.chain import canonical
 from plania.core.formats import format_eur
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import EnvelopeBalance, LedgerEntry
@@ -151,7 +161,8 @@ def _record(
     actor_label: str,
     commitment: LedgerEntry | None = None,
 ) -> LedgerEntry:
-    return LedgerEntry.objects.create(
+    """The entry, not yet written: its canonical form goes into the chain head first."""
+    return LedgerEntry(
         envelope=envelope,
         kind=kind,
         amount=amount,
@@ -162,7 +173,76 @@ def _record(
         actor=actor,
         actor_label=actor_label.strip(),
         commitment=commitment,
+        recorded_at=timezone.now(),
     )
+
+
+class _Sha256(SHA256):
+    """Django's SHA256, with PostgreSQL's built-in sha256() (Django's needs pgcrypto)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def]
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            **extra_context,
+        )
+
+
+def _next_head(entry: LedgerEntry) -> SHA256:
+    """The envelope's new chain head, as an expression of its current one (in the UPDATE)."""
+    return _Sha256(Concat(F("chain_head"), Value(canonical(entry))))
+
+
+def _insert(entry: LedgerEntry) -> LedgerEntry:
+    """Write `entry` with the chain head its envelope's row holds now (just advanced)."""
+    entry.chain_hash = Subquery(  # type: ignore[assignment]
+        EnvelopeBalance.objects.filter(envelope_id=entry.envelope_id).values("chain_head")[:1]
+    )
+    entry.save()
+    # Loaded on first access: the value the database computed.
+    del entry.__dict__["chain_hash"]
+    return entry
+
+
+# PostgreSQL: the envelope's own conditional UPDATE (which also advances its chain head)
+# and the INSERT of the entry with the new head, in one statement, so that the critical
+# section of a busy envelope stays one statement and the commit (bench/ledger_contention.py).
+_COMMIT_SQL = """
+    WITH head AS (
+        UPDATE {balances} SET committed_cents = committed_cents + %s,
+            chain_head = ENCODE(SHA256(CONVERT_TO(chain_head || %s, 'UTF8')), 'hex')
+        WHERE envelope_id = %s AND (NOT constrained OR allocated_cents >= committed_cents + %s)
+        RETURNING chain_head
+    )
+    INSERT INTO {entries} ({columns}, chain_hash)
+    SELECT {placeholders}, head.chain_head FROM head
+    RETURNING id, chain_hash
+"""
+
+
+def _commit_in_one_statement(entry: LedgerEntry, cents: int) -> bool:
+    """PostgreSQL only: the leaf's UPDATE and the INSERT together; False if refused."""
+    fields = [
+        f
+        for f in LedgerEntry._meta.concrete_fields
+        if not f.primary_key and f.attname != "chain_hash"
+    ]
+    sql = _COMMIT_SQL.format(
+        balances=connection.ops.quote_name(EnvelopeBalance._meta.db_table),
+        entries=connection.ops.quote_name(LedgerEntry._meta.db_table),
+        columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
+        placeholders=", ".join("%s" for _f in fields),
+    )
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cents, canonical(entry), entry.envelope_id, cents, *values])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    entry.pk, entry.chain_hash = row
+    entry._state.adding, entry._state.db = False, connection.alias
+    return True
 
 
 def _cents(amount: Decimal) -> int:
@@ -186,8 +266,9 @@ def _balance(pk: int) -> EnvelopeBalance:
     return row
 
 
-def _add_committed(pk: int, cents: int, *, check: bool) -> bool:
+def _add_committed(pk: int, cents: int, *, check: bool, entry: LedgerEntry | None = None) -> bool:
     """committed += cents on envelope pk; with `check`, only if it stays within allocated.
+    With `entry`, the same UPDATE advances the envelope's chain head over it.
 
     One UPDATE: PostgreSQL locks the row, and if another transaction changed it first,
     re-evaluates the condition on the committed row before writing (READ COMMITTED).
@@ -197,7 +278,10 @@ def _add_committed(pk: int, cents: int, *, check: bool) -> bool:
         rows = rows.filter(
             Q(constrained=False) | Q(allocated_cents__gte=F("committed_cents") + cents)
         )
-    return rows.update(committed_cents=F("committed_cents") + cents) == 1
+    changes = {"committed_cents": F("committed_cents") + cents}
+    if entry is not None:
+        changes["chain_head"] = _next_head(entry)
+    return rows.update(**changes) == 1
 
 
 def _named(envelope: Envelope, pk: int) -> Envelope:
@@ -220,6 +304,17 @@ def ledger_allocate(
     _require(reference=reference, reason=reason, actor=actor, actor_label=actor_label)
     chain = _ancestors(envelope)
     _check_year(chain, budget_year)
+    entry = _record(
+        envelope=envelope,
+        kind=EntryKind.ALLOCATION,
+        amount=value,
+        budget_year=budget_year,
+        on=on,
+        reference=reference,
+        reason=reason,
+        actor=actor,
+        actor_label=actor_label,
+    )
     with transaction.atomic():
         _lock(chain[-1][0])
         balance = _balance(envelope.pk)
@@ -228,7 +323,11 @@ def ledger_allocate(
         updated = (
             EnvelopeBalance.objects.filter(envelope_id=envelope.pk)
             .filter(allocated_cents__gte=F("committed_cents") - cents)
-            .update(allocated_cents=F("allocated_cents") + cents, constrained=True)
+            .update(
+                allocated_cents=F("allocated_cents") + cents,
+                constrained=True,
+                chain_head=_next_head(entry),
+            )
         )
         if not updated:
             balance.refresh_from_db()
@@ -249,17 +348,7 @@ def ledger_allocate(
                 requested=-value,
                 available=available,
             )
-        return _record(
-            envelope=envelope,
-            kind=EntryKind.ALLOCATION,
-            amount=value,
-            budget_year=budget_year,
-            on=on,
-            reference=reference,
-            reason=reason,
-            actor=actor,
-            actor_label=actor_label,
-        )
+        return _insert(entry)
 
 
 def ledger_commit(
@@ -278,29 +367,34 @@ def ledger_commit(
     _require(reference=reference, reason=reason, actor=actor, actor_label=actor_label)
     chain = _ancestors(envelope)
     _check_year(chain, budget_year)
+    entry = _record(
+        envelope=envelope,
+        kind=EntryKind.COMMITMENT,
+        amount=value,
+        budget_year=budget_year,
+        on=on,
+        reference=reference,
+        reason=reason,
+        actor=actor,
+        actor_label=actor_label,
+    )
     with transaction.atomic():
-        # The row is written first and the totals after: the INSERT runs in parallel with
-        # other writers, and the time a busy envelope's balance row stays locked (which
-        # bounds its throughput) is one UPDATE and the commit. A refusal rolls back both.
-        entry = _record(
-            envelope=envelope,
-            kind=EntryKind.COMMITMENT,
-            amount=value,
-            budget_year=budget_year,
-            on=on,
-            reference=reference,
-            reason=reason,
-            actor=actor,
-            actor_label=actor_label,
-        )
+        # The totals first, the row after: the envelope's own UPDATE (the last one) also
+        # advances its chain head, and the INSERT takes the new head while that row is
+        # locked, so the envelope's entries get their ids in chain order. A refusal rolls
+        # back both.
         # Root first, then down the chain: every commitment under a root takes the rows in
         # the same order, so two of them never wait on each other in a cycle.
         cents = _cents(value)
         for pk, _year in reversed(chain):
-            if _add_committed(pk, cents, check=True):
+            link = entry if pk == envelope.pk else None
+            if link and connection.vendor == "postgresql":
+                if _commit_in_one_statement(entry, cents):
+                    return entry
+            elif _add_committed(pk, cents, check=True, entry=link):
                 continue
             balance = _balance(pk)
-            if not balance.constrained and _add_committed(pk, cents, check=True):
+            if not balance.constrained and _add_committed(pk, cents, check=True, entry=link):
                 continue  # the row did not exist yet (a sub-envelope without a cap)
             available = _euros(balance.allocated_cents - balance.committed_cents)
             limiting = _named(envelope, pk)
@@ -318,7 +412,7 @@ def ledger_commit(
                 requested=value,
                 available=available,
             )
-        return entry
+        return _insert(entry)
 
 
 def _commitment_movement(
@@ -339,6 +433,18 @@ def _commitment_movement(
     _require(reference=reference, reason=reason, actor=actor, actor_label=actor_label)
     envelope = commitment.envelope
     chain = _ancestors(envelope)
+    entry = _record(
+        envelope=envelope,
+        kind=kind,
+        amount=value,
+        budget_year=budget_year,
+        on=on,
+        reference=reference,
+        reason=reason,
+        actor=actor,
+        actor_label=actor_label,
+        commitment=commitment,
+    )
     with transaction.atomic():
         _lock(chain[-1][0])
         sums = commitment_sums(commitment)
@@ -370,19 +476,13 @@ def _commitment_movement(
             )
         if kind == EntryKind.DECOMMITMENT:
             for pk, _year in reversed(chain):
-                _add_committed(pk, -_cents(value), check=False)
-        return _record(
-            envelope=envelope,
-            kind=kind,
-            amount=value,
-            budget_year=budget_year,
-            on=on,
-            reference=reference,
-            reason=reason,
-            actor=actor,
-            actor_label=actor_label,
-            commitment=commitment,
-        )
+                link = entry if pk == envelope.pk else None
+                _add_committed(pk, -_cents(value), check=False, entry=link)
+        else:
+            EnvelopeBalance.objects.filter(envelope_id=envelope.pk).update(
+                chain_head=_next_head(entry)
+            )
+        return _insert(entry)
 
 
 def ledger_decommit(

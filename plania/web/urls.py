@@ -23,5 +23,7 @@ urlpatterns = [
     path("", include("plania.web.messaging.urls")),
     path("instruction/", include("plania.web.instruction.urls")),
     path("aides/", include("plania.web.awards.urls")),
+    path("pilotage/", include("plania.web.steering.urls")),
     path("", include("plania.web.opendata.urls")),
+    path("sante/", include("plania.web.ops.urls")),
 ]

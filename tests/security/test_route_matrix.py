@@ -168,6 +168,35 @@ def _award_dossier(w: World, side: str) -> dict[str, Any]:
     return {"reference": getattr(awarded(w), f"award_{side}").application.reference}
 
 
+def _target(w: World) -> str:
+    """A target entered by people on the world's plan (its measurement page)."""
+    from datetime import date
+
+    from plania.plans.models import Source, Target
+    from plania.plans.selectors import main_plan
+
+    plan = main_plan() or w.plan  # the steering page shows the main plan's targets
+    source, _ = Source.objects.get_or_create(plan=plan, key="matrix", defaults={"title": "t"})
+    target, _ = Target.objects.get_or_create(
+        plan=plan,
+        code="matrix-target",
+        defaults={
+            "scope": "plan",
+            "name_fr": "Objectif",
+            "name_en": "Target",
+            "target_value": 10,
+            "target_source": source,
+            "unit_fr": "u",
+            "unit_en": "u",
+            "period_start": date(2024, 1, 1),
+            "period_end": date(2029, 1, 1),
+            "frequency": "per_year",
+            "measure": "entered",
+        },
+    )
+    return target.code
+
+
 # Instruction: staff routes (officer, expert), so no foreign side: the role decides.
 FILED = Objects(own=_filed)
 FILED_POST = Objects(own=_filed, method="post")
@@ -180,6 +209,9 @@ AWARD = Objects(
 )
 OBJECTS: dict[str, Objects] = {
     "web:plan": Objects(own=lambda w: {"code": w.plan.code}),
+    # Steering: a target of the world's plan and one of the exported tables.
+    "web:steering_measurement": Objects(own=lambda w: {"code": _target(w)}),
+    "web:steering_export": Objects(own=lambda w: {"name": "objectifs", "fmt": "csv"}),
     "web:scheme": Objects(
         own=lambda w: {"identifier": "startup-industrie-demain", "version": "2025"}
     ),

@@ -1,0 +1,419 @@
+"""The deadline rush: N applicants submit their dossiers within a short window around a
+call's closing second, against the production server (gunicorn, plania.settings_production)
+on PostgreSQL, and nothing may be lost, duplicated or answered with a 5xx.
+
+Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--window 1.0]
+
+1. A scratch database, `plania_rush`, is dropped, created afresh and migrated (the
+   DATABASE_URL database, default postgres://postgres@127.0.0.1:5432/test, is only used to
+   create it). N applicants with verified e-mails, their companies and complete drafts are
+   made through the services (`application_create`, `application_save_draft`, as the
+   applications tests do), each with a personal API token (`api_token_create`).
+2. gunicorn starts with --workers processes on a free loopback port, with the production
+   settings (plain http on loopback: PLANIA_SECURE_SSL_REDIRECT=0, PLANIA_SECURE_COOKIES=0;
+   mails to a dummy backend). The bench waits for /sante/pret/.
+3. The health rate: closed-loop clients on /sante/ for --health-seconds.
+4. The rush: client i POSTs /api/v1/applications/{ref}/submit at T0 + i * window / N (in
+   shuffled order), the call closing at T0 + window / 2; one client in five double-clicks
+   (two requests at once). Every request has a 10 s timeout, the whole rush 60 s at most.
+5. The checks, from the responses and the database: `lost` (a receipt given, or a request
+   sent before the deadline left unanswered, without a submitted dossier in the database),
+   `duplicated` (a dossier with more than one submit event, two receipts for one dossier,
+   two dossiers sharing a receipt number), `late_refused` (403 `deadline` with the
+   deadline message), `late_accepted` (a request sent after the closing accepted, or a
+   dossier filed at or after it: must be 0), `errors_5xx`, `errors_other`.
+
+The last line is one JSON object: clients, submissions_per_s (submit requests answered per
+second, from the first request sent to the last answer), p50_ms, p99_ms (submit latency),
+errors_5xx, lost, duplicated, late_refused, health_per_s, and a few details.
+"""
+
+import argparse
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
+SCRATCH_DB = "plania_rush"
+# A complete dossier of the ia-rd-projets 2025 form (plania/data/schemes).
+RD_ANSWERS = {
+    "project_title": "Détection précoce des fuites sur les réseaux d'eau",
+    "summary": "Un modèle qui repère les fuites à partir des capteurs de pression.",
+    "sector": "eau",
+    "duration_months": "18",
+    "headcount": "12",
+    "turnover_eur": "850 000",
+    "balance_sheet_eur": "1 200 000",
+    "requested_eur": "90 000",
+}
+RD_COST_LINES = [
+    {"label": "Ingénieurs IA", "category": "personnel", "amount": "120 000", "eligible": "oui"},
+    {"label": "Calcul GPU", "category": "computing", "amount": "30 000", "eligible": "oui"},
+]
+SECRET_KEY = secrets.token_urlsafe(60)
+DEADLINE_WORDS = "est clos depuis"  # in the French deadline message (services._closed_message)
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def recreate_scratch_database(url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    if urlsplit(url).path.lstrip("/") == name:
+        raise SystemExit(f"DATABASE_URL already names {name!r}; point it at another database.")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def setup_django(url: str, var_dir: Path) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "plania.settings"
+    os.environ["PLANIA_VAR_DIR"] = str(var_dir)
+    os.environ["PLANIA_EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def prepare(clients: int) -> tuple[int, list[tuple[str, str]]]:
+    """Migrate, then make the call and one applicant, company, draft and token per client."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from plania.accounts.services import api_token_create
+
+    # Bench users sign in with tokens: a fast password hash spares 200 Argon2 runs.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0, interactive=False)
+    from plania.applications.services import application_create, application_save_draft
+    from tests.applications.factories import CallFactory, applicant, company_of
+
+    now = timezone.now()
+    # The R&D scheme: its 2025 version has no end date, so it is in force today.
+    call = CallFactory(
+        rd=True, opens_at=now - timedelta(days=30), closes_at=now + timedelta(days=1)
+    )
+    dossiers = []
+    for i in range(clients):
+        user = applicant(username=f"rush{i}")
+        app = application_create(call=call, company=company_of(user), actor=user).application
+        app = application_save_draft(
+            application=app, actor=user, answers=RD_ANSWERS, cost_lines=RD_COST_LINES
+        )
+        _token, plaintext = api_token_create(user=user, name="deadline rush")
+        dossiers.append((app.reference, plaintext))
+    return call.pk, dossiers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(url: str, var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLANIA_", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="plania.settings_production",
+        DATABASE_URL=url,
+        PLANIA_SECRET_KEY=SECRET_KEY,
+        PLANIA_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PLANIA_SECURE_SSL_REDIRECT="0",
+        PLANIA_SECURE_COOKIES="0",
+        PLANIA_SECURE_HSTS_SECONDS="0",
+        PLANIA_VAR_DIR=str(var_dir),
+        PLANIA_CONN_MAX_AGE="600",
+        PLANIA_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+    )
+    return env
+
+
+def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = server_env(url, var_dir)
+    log = open(var_dir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "plania.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited before answering: see its log")
+        try:
+            if httpx.get(f"{base}/sante/pret/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready in time")
+
+
+def health_rate(base: str, concurrency: int, seconds: float) -> float:
+    import httpx
+
+    counts = [0] * concurrency
+    stop = time.perf_counter() + seconds
+
+    def run(i: int) -> None:
+        with httpx.Client(timeout=10) as client:
+            while time.perf_counter() < stop:
+                if client.get(f"{base}/sante/").status_code == 200:
+                    counts[i] += 1
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def rush(
+    base: str, dossiers: list[tuple[str, str]], t0: float, window: float, deadline: float
+) -> list[dict[str, Any]]:
+    """One thread per request; each sleeps until its slot (perf_counter), then POSTs."""
+    import httpx
+
+    order = list(range(len(dossiers)))
+    random.Random(8).shuffle(order)
+    results: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def run(slot: int, index: int) -> None:
+        reference, token = dossiers[index]
+        at = t0 + slot * window / len(dossiers)
+        time.sleep(max(0.0, at - time.perf_counter()))
+        sent = time.perf_counter()
+        row: dict[str, Any] = {"reference": reference, "sent": sent, "late": sent >= deadline}
+        try:
+            response = httpx.post(
+                f"{base}/api/v1/applications/{reference}/submit",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            row["status"] = response.status_code
+            try:
+                row["body"] = response.json()
+            except ValueError:
+                row["body"] = {}
+        except httpx.HTTPError as exc:
+            row["status"] = 0
+            row["error"] = repr(exc)
+        row["ms"] = (time.perf_counter() - sent) * 1000
+        row["done"] = time.perf_counter()
+        with lock:
+            results.append(row)
+
+    threads = []
+    for slot, index in enumerate(order):
+        threads.append(threading.Thread(target=run, args=(slot, index)))
+        if index % 5 == 0:  # a double click: two requests at once
+            threads.append(threading.Thread(target=run, args=(slot, index)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def check(call_id: int, results: list[dict[str, Any]]) -> dict[str, Any]:
+    from django.db.models import Count, Q
+
+    from plania.applications.models import Application, Call
+
+    call = Call.objects.get(pk=call_id)
+    apps = {
+        a.reference: a
+        for a in Application.objects.filter(call=call).annotate(
+            submits=Count("events", filter=Q(events__transition="submit"))
+        )
+    }
+    by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in results:
+        by_ref[row["reference"]].append(row)
+    lost = duplicated = late_refused = late_accepted = errors_5xx = 0
+    other: Counter[str] = Counter()
+    for reference, rows in by_ref.items():
+        app = apps[reference]
+        in_db = app.submitted_at is not None and app.state != "draft"
+        receipts = {r["body"].get("receipt_number") for r in rows if r["status"] in (200, 201)}
+        accepted = [r for r in rows if r["status"] in (200, 201)]
+        if len(receipts) > 1 or app.submits > 1 or sum(r["status"] == 201 for r in rows) > 1:
+            duplicated += 1
+        if accepted and (not in_db or receipts != {app.receipt_number}):
+            lost += 1
+        unanswered_before = [r for r in rows if r["status"] == 0 and not r["late"]]
+        if unanswered_before and not in_db:
+            lost += 1
+        for r in rows:
+            status, body = r["status"], r["body"] if "body" in r else {}
+            if status >= 500:
+                errors_5xx += 1
+            elif status == 403 and body.get("code") == "deadline":
+                if DEADLINE_WORDS in body.get("detail", ""):
+                    late_refused += 1
+                else:
+                    other["deadline without its message"] += 1
+            elif status in (200, 201):
+                if r["late"]:
+                    late_accepted += 1
+            else:
+                other[f"{status} {body.get('code', r.get('error', ''))}"[:80]] += 1
+        if in_db and app.submitted_at >= call.closes_at:
+            late_accepted += 1
+        if in_db and not accepted:
+            other["filed without a receipt answered"] += 1
+    receipts_db = Counter(a.receipt_number for a in apps.values() if a.receipt_number)
+    duplicated += sum(n - 1 for n in receipts_db.values() if n > 1)
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "late_refused": late_refused,
+        "late_accepted": late_accepted,
+        "errors_5xx": errors_5xx,
+        "errors_other": dict(other),
+        "submitted": sum(1 for a in apps.values() if a.submitted_at is not None),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--window", type=float, default=1.0, help="seconds of the rush")
+    parser.add_argument("--health-seconds", type=float, default=3.0)
+    parser.add_argument("--health-clients", type=int, default=0, help="default: --clients")
+    parser.add_argument("--keep-db", action="store_true", help="leave plania_rush in place")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 2000:
+        raise SystemExit("--clients is between 1 and 2000")
+
+    base_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    url = with_database(base_url, SCRATCH_DB)
+    var_dir = Path(tempfile.mkdtemp(prefix="plania-rush-"))
+    recreate_scratch_database(base_url, SCRATCH_DB)
+    setup_django(url, var_dir)
+    started = time.perf_counter()
+    call_id, dossiers = prepare(args.clients)
+    print(f"prepared {len(dossiers)} dossiers in {time.perf_counter() - started:.1f} s")
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from plania.applications.models import Call
+
+    # As a deployment does before starting the processes (whitenoise serves STATIC_ROOT).
+    subprocess.run(
+        [sys.executable, "-m", "plania", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**server_env(url, var_dir)},
+        check=True,
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(url, var_dir, port, args.workers)
+    try:
+        wait_ready(base, server)
+        health = health_rate(base, args.health_clients or args.clients, args.health_seconds)
+        print(f"health: {health:.0f} requests/s ({args.workers} gunicorn workers)")
+
+        # The call closes in the middle of the window, to the microsecond, on both clocks.
+        t0 = time.perf_counter() + 1.0
+        deadline = t0 + args.window / 2
+        closes_at = timezone.now() + timedelta(seconds=deadline - time.perf_counter())
+        Call.objects.filter(pk=call_id).update(closes_at=closes_at)
+        connection.close()
+        results = rush(base, dossiers, t0, args.window, deadline)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+    outcome = check(call_id, results)
+    latencies = sorted(r["ms"] for r in results)
+    span = max(r["done"] for r in results) - min(r["sent"] for r in results)
+    log = (var_dir / "gunicorn.log").read_text(errors="replace")
+    if outcome["errors_5xx"] or "Traceback" in log:
+        print(log[-4000:])
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    summary = {
+        "clients": args.clients,
+        "requests": len(results),
+        "workers": args.workers,
+        "submissions_per_s": round(len(results) / span, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(p99, 1),
+        "errors_5xx": outcome["errors_5xx"],
+        "lost": outcome["lost"],
+        "duplicated": outcome["duplicated"],
+        "late_refused": outcome["late_refused"],
+        "late_accepted": outcome["late_accepted"],
+        "submitted": outcome["submitted"],
+        "errors_other": outcome["errors_other"],
+        "health_per_s": round(health, 1),
+    }
+    if not args.keep_db:
+        connection.close()
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(SCRATCH_DB)
+                )
+            )
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

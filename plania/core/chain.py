@@ -1,0 +1,168 @@
+"""Hash chains that make append-only history tamper-evident (issue 7, item 4).
+
+Every chained row stores `chain_hash = sha256(previous_hash + canonical(row))`, in
+lowercase hex, where `previous_hash` is the `chain_hash` of the previous row of the same
+chain ("" for the first row) and `canonical(row)` is the compact, key-sorted, ASCII JSON
+object of the row's business fields (the model's `HASHED_FIELDS`, by attname: foreign keys
+as ids). Values are normalised so that what is written and what is read back serialise the
+same: Decimals with the field's number of places, datetimes in UTC ISO 8601 with
+microseconds, dates in ISO 8601, None as null.
+
+A chain is the rows sharing the values of the model's `CHAIN_FIELDS`, in primary-key
+order. The writers of one chain are serialised (the ledger by the envelope's
+EnvelopeBalance row, history rows by their subject's row), so ids follow the chain.
+
+`plania verify_integrity` (plania.core.management.commands) walks every chain with
+`verify_model` and names the first row of each chain whose stored hash is not the one
+recomputed from its fields and its predecessor's stored hash.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+HASH_LENGTH = 64
+
+
+def _value(field: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, models.JSONField):
+        # As stored: through the field's encoder, so Decimals and dates read back the same.
+        return json.loads(json.dumps(value, cls=field.encoder))
+    if isinstance(value, Decimal):
+        places = getattr(field, "decimal_places", None)
+        if places is not None:
+            value = value.quantize(Decimal(1).scaleb(-places))
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def canonical(instance: models.Model, hashed: tuple[str, ...] | None = None) -> str:
+    """The canonical serialisation of `instance`'s HASHED_FIELDS (see module docstring)."""
+    fields = {}
+    for name in hashed or type(instance).HASHED_FIELDS:  # type: ignore[attr-defined]
+        field = instance._meta.get_field(name.removesuffix("_id"))
+        fields[name] = _value(field, getattr(instance, name))
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def link(previous: str, payload: str) -> str:
+    """sha256(previous hash + payload), hex. SQL computes the same for the ledger."""
+    return hashlib.sha256((previous + payload).encode()).hexdigest()
+
+
+def chain_key(instance: models.Model) -> tuple[Any, ...]:
+    return tuple(getattr(instance, name) for name in type(instance).CHAIN_FIELDS)  # type: ignore[attr-defined]
+
+
+def save_chained(instance: models.Model, save: Any, *args: Any, **kwargs: Any) -> None:
+    """Insert a history row with its chain hash, serialised on its subject rows.
+
+    The first set subject of the model's `CHAIN_LOCKS` (foreign-key attnames, most
+    specific first; every row of a chain has the same one) is locked FOR NO KEY UPDATE
+    first, so two writers of one chain never read the same predecessor even when the
+    caller forgot to lock it (the dossier and award transitions already do).
+    """
+    model = type(instance)
+    with transaction.atomic():
+        for attname in model.CHAIN_LOCKS:  # type: ignore[attr-defined]
+            pk = getattr(instance, attname)
+            if pk is not None:
+                related = instance._meta.get_field(attname.removesuffix("_id")).related_model
+                related._default_manager.select_for_update(no_key=True).filter(  # type: ignore[union-attr]
+                    pk=pk
+                ).values_list("pk").first()
+                break
+        key = dict(zip(model.CHAIN_FIELDS, chain_key(instance), strict=True))  # type: ignore[attr-defined]
+        previous = (
+            model._default_manager.filter(**key)
+            .order_by("-pk")
+            .values_list("chain_hash", flat=True)
+            .first()
+        )
+        instance.chain_hash = link(previous or "", canonical(instance))  # type: ignore[attr-defined]
+        save(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    table: str
+    pk: Any
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return f"{self.table} id {self.pk}: expected {self.expected}, found {self.found}"
+
+
+def walk(model: type[models.Model]) -> Iterator[tuple[tuple[Any, ...], models.Model, str]]:
+    """(chain key, row, expected hash) for every row of `model`, chain by chain."""
+    order = [*model.CHAIN_FIELDS, "pk"]  # type: ignore[attr-defined]
+    current: tuple[Any, ...] | None = None
+    previous = ""
+    for row in model._base_manager.order_by(*order).iterator(chunk_size=2000):
+        key = chain_key(row)
+        if key != current:
+            current, previous = key, ""
+        yield key, row, link(previous, canonical(row))
+        previous = row.chain_hash  # type: ignore[attr-defined]
+
+
+def verify_model(model: type[models.Model]) -> tuple[int, list[Mismatch], dict[Any, str]]:
+    """Rows checked, the first mismatch of each broken chain, and each chain's last hash."""
+    count, problems, heads, broken = 0, [], {}, set()
+    for key, row, expected in walk(model):
+        count += 1
+        heads[key] = row.chain_hash  # type: ignore[attr-defined]
+        if key not in broken and row.chain_hash != expected:  # type: ignore[attr-defined]
+            broken.add(key)
+            problems.append(
+                Mismatch(model._meta.db_table, row.pk, expected, row.chain_hash)  # type: ignore[attr-defined]
+            )
+    return count, problems, heads
+
+
+def backfill(
+    apps: Any,
+    schema_editor: Any,
+    *,
+    model: str,
+    hashed: tuple[str, ...],
+    chain_fields: tuple[str, ...],
+    update_trigger: str = "",
+) -> dict[tuple[Any, ...], str]:
+    """Data migration: hash the rows written before the chains existed.
+
+    Only rows whose chain_hash is empty are written (so running it again changes nothing,
+    and never re-hashes a row that was edited since). On PostgreSQL the table's
+    append-only UPDATE trigger is disabled for the time of the migration. Returns each
+    chain's last hash.
+    """
+    Model = apps.get_model(model)
+    table = Model._meta.db_table
+    postgres = schema_editor.connection.vendor == "postgresql"
+    if postgres and update_trigger:
+        # ALTER TABLE refuses to run with deferred foreign-key checks pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {update_trigger}")
+    heads: dict[tuple[Any, ...], str] = {}
+    for row in Model._base_manager.order_by(*chain_fields, "pk").iterator(chunk_size=2000):
+        key = tuple(getattr(row, name) for name in chain_fields)
+        if not row.chain_hash:
+            row.chain_hash = link(heads.get(key, ""), canonical(row, hashed))
+            Model._base_manager.filter(pk=row.pk).update(chain_hash=row.chain_hash)
+        heads[key] = row.chain_hash
+    if postgres and update_trigger:
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {update_trigger}")
+    return heads

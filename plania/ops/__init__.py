@@ -1,0 +1,1 @@
+"""Operations: health and readiness endpoints, backup and restore (docs/deploy.md)."""

@@ -1,0 +1,230 @@
+"""Backup and restore of one PlanIA instance (docs/deploy.md, issue 8 item 4).
+
+A backup is a folder: `database.dump` (pg_dump custom format) or `database.sqlite3`
+(SQLite online backup), `files/media/...` and `files/private/...` (the uploaded files),
+and `manifest.json`: versions, row counts per table, ledger balances and the sha256 of
+every file of the backup. A restore goes into an EMPTY instance only, after checking
+every checksum, and checks the row counts afterwards.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import django
+from django.apps import apps
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+# Filled by `migrate` itself in an empty instance: not data.
+SETUP_TABLES = {"django_content_type", "auth_permission", "django_migrations"}
+
+
+class BackupError(Exception):
+    pass
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_roots() -> dict[str, Path]:
+    """The folders of uploaded files: MEDIA_ROOT and the private storage."""
+    roots = {"media": Path(settings.MEDIA_ROOT)}
+    private = getattr(storages["private"], "location", None)
+    if private:
+        roots["private"] = Path(private)
+    return roots
+
+
+def _files_under(root: Path, skip: Path | None = None) -> list[Path]:
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not (skip and skip in path.parents):
+            found.append(path)
+    return found
+
+
+def table_counts(alias: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    counts = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        counts[model._meta.db_table] = model._default_manager.using(alias).count()
+    return dict(sorted(counts.items()))
+
+
+def ledger_balances() -> dict[str, dict[str, str]]:
+    from plania.ledger.models import EnvelopeBalance
+
+    out = {}
+    for row in EnvelopeBalance.objects.order_by("pk").values():
+        key = str(row.pop("envelope_id"))
+        out[key] = {k: str(v) for k, v in row.items()}
+    return out
+
+
+def data_rows() -> int:
+    return sum(n for table, n in table_counts().items() if table not in SETUP_TABLES)
+
+
+def _pg_env(db: dict[str, Any]) -> dict[str, str]:
+    env = dict(os.environ)
+    for key, name in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
+        if db.get(key):
+            env[name] = str(db[key])
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    return env
+
+
+def backup(output: Path) -> dict[str, Any]:
+    output = Path(output)
+    if output.exists() and any(output.iterdir()):
+        raise BackupError(_("Le dossier %(path)s n'est pas vide.") % {"path": output})
+    output.mkdir(parents=True, exist_ok=True)
+    connection = connections[DEFAULT_DB_ALIAS]
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        database = output / "database.dump"
+        subprocess.run(
+            [settings.PLANIA_PG_DUMP, "--format=custom", f"--file={database}", db["NAME"]],
+            env=_pg_env(db),
+            check=True,
+        )
+    elif connection.vendor == "sqlite":
+        database = output / "database.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(database)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+    else:
+        raise BackupError(f"unsupported database: {connection.vendor}")
+    roots = file_roots()
+    for name, root in roots.items():
+        # The private storage usually lies under MEDIA_ROOT: copied once, as "private".
+        skip = roots.get("private") if name == "media" else None
+        for path in _files_under(root, skip):
+            target_path = output / "files" / name / path.relative_to(root)
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target_path)
+    manifest = {
+        "format": FORMAT,
+        "created_at": timezone.now().isoformat(),
+        "versions": {
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "database": f"{connection.vendor} {connection.Database.__name__}",
+        },
+        "database_file": database.name,
+        "counts": table_counts(),
+        "ledger_balances": ledger_balances(),
+        "files": {
+            str(p.relative_to(output)): sha256_of(p)
+            for p in sorted(output.rglob("*"))
+            if p.is_file() and p.name != MANIFEST
+        },
+    }
+    (output / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return manifest
+
+
+def read_manifest(source: Path) -> dict[str, Any]:
+    path = Path(source) / MANIFEST
+    if not path.is_file():
+        raise BackupError(_("Pas de manifest.json dans %(path)s.") % {"path": source})
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    bad = [
+        name
+        for name, digest in manifest["files"].items()
+        if not (Path(source) / name).is_file() or sha256_of(Path(source) / name) != digest
+    ]
+    if bad:
+        raise BackupError(
+            _(
+                "Sauvegarde altérée ou incomplète : %(n)s fichier(s) ne correspondent pas "
+                "à leur empreinte (%(first)s)."
+            )
+            % {"n": len(bad), "first": bad[0]}
+        )
+    return manifest
+
+
+def restore(source: Path) -> dict[str, Any]:
+    source = Path(source)
+    manifest = read_manifest(source)
+    rows = data_rows()
+    if rows:
+        raise BackupError(
+            _(
+                "L'instance n'est pas vide (%(n)s ligne(s) de données) : la restauration se "
+                "fait dans une base neuve, seulement migrée."
+            )
+            % {"n": rows}
+        )
+    roots = file_roots()
+    occupied = [r for r in roots.values() if _files_under(r)]
+    if occupied:
+        raise BackupError(
+            _("Le dossier de fichiers %(path)s n'est pas vide.") % {"path": occupied[0]}
+        )
+    connection = connections[DEFAULT_DB_ALIAS]
+    db = connection.settings_dict
+    database = source / manifest["database_file"]
+    if connection.vendor == "postgresql":
+        connection.close()
+        subprocess.run(
+            [
+                settings.PLANIA_PG_RESTORE,
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={db['NAME']}",
+                str(database),
+            ],
+            env=_pg_env(db),
+            check=True,
+        )
+    else:
+        connection.ensure_connection()
+        origin = sqlite3.connect(database)
+        try:
+            origin.backup(connection.connection)
+        finally:
+            origin.close()
+    for name, root in roots.items():
+        folder = source / "files" / name
+        for path in _files_under(folder):
+            target = root / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            if sha256_of(target) != manifest["files"][str(path.relative_to(source))]:
+                raise BackupError(_("Copie altérée : %(path)s.") % {"path": target})
+    counts = table_counts()
+    differ = {t: (n, counts.get(t)) for t, n in manifest["counts"].items() if counts.get(t) != n}
+    if differ:
+        raise BackupError(
+            _("Après restauration, les nombres de lignes diffèrent : %(tables)s.")
+            % {"tables": ", ".join(sorted(differ))}
+        )
+    return manifest

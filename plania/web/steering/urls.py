@@ -1,0 +1,28 @@
+"""Steering pages, under /pilotage/ (French paths): the steering page, figures entered
+against targets, exports of every table and the annual report."""
+
+from django.urls import path
+
+from plania.core.access import access
+from plania.web.steering import views
+
+EVERYTHING = "every plan, target, envelope, ledger total and award (read only)"
+
+urlpatterns = [
+    path("", access("steering", objects=EVERYTHING)(views.steering_page), name="steering"),
+    path(
+        "objectifs/<slug:code>/mesures/",
+        access("steering", objects="every target entered by a person")(views.measurement_entry),
+        name="steering_measurement",
+    ),
+    path(
+        "export/<slug:name>.<str:fmt>",
+        access("steering", objects=EVERYTHING)(views.table_export),
+        name="steering_export",
+    ),
+    path(
+        "rapport-annuel.pdf",
+        access("steering", objects=EVERYTHING)(views.annual_report),
+        name="steering_report",
+    ),
+]
