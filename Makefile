@@ -37,13 +37,18 @@ serve: install
 
 # Production mode (docs/deploy.md): gunicorn, plania.settings_production, PostgreSQL from
 # DATABASE_URL; PLANIA_SECRET_KEY and PLANIA_ALLOWED_HOSTS must be set. PLANIA_WORKERS
-# processes (default 2 x CPUs + 1); static files collected, then served by whitenoise.
+# processes (default 2 x CPUs + 1) of PLANIA_THREADS threads each (gthread: a request
+# mostly waits on PostgreSQL; workers x threads database connections with
+# PLANIA_CONN_MAX_AGE); a deep backlog and keep-alive for a deadline rush (docs/deploy.md);
+# static files collected, then served by whitenoise.
 PLANIA_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
+PLANIA_THREADS ?= 4
 PROD := DJANGO_SETTINGS_MODULE=plania.settings_production
 serve-prod: install
 	$(PROD) $(UV) run plania migrate --noinput
 	$(PROD) $(UV) run plania collectstatic --noinput -v0
 	$(PROD) $(UV) run gunicorn plania.wsgi:application --workers $(PLANIA_WORKERS) \
+		--worker-class gthread --threads $(PLANIA_THREADS) --keep-alive 5 --backlog 2048 \
 		--bind $(HOST):$(PORT) --access-logfile - --timeout 60
 
 lint: install

@@ -2,7 +2,8 @@
 call's closing second, against the production server (gunicorn, plania.settings_production)
 on PostgreSQL, and nothing may be lost, duplicated or answered with a 5xx.
 
-Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--window 1.0]
+Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--threads 4]
+       [--window 1.0] [--proxy-stamp]
 
 1. A scratch database, `plania_rush`, is dropped, created afresh and migrated (the
    DATABASE_URL database, default postgres://postgres@127.0.0.1:5432/test, is only used to
@@ -21,7 +22,9 @@ Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--win
    `duplicated` (a dossier with more than one submit event, two receipts for one dossier,
    two dossiers sharing a receipt number), `late_refused` (403 `deadline` with the
    deadline message), `late_accepted` (a request sent after the closing accepted, or a
-   dossier filed at or after it: must be 0), `errors_5xx`, `errors_other`.
+   dossier filed at or after it: must be 0), `early_refused` (a request sent before the
+   closing refused with the deadline: it waited in a queue; must be 0), `errors_5xx`,
+   `errors_other`.
 
 The last line is one JSON object: clients, submissions_per_s (submit requests answered per
 second, from the first request sent to the last answer), p50_ms, p99_ms (submit latency),
@@ -152,8 +155,12 @@ def server_env(url: str, var_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, var_dir: Path, port: int, workers: int, threads: int, proxy_stamp: bool
+) -> subprocess.Popen[bytes]:
     env = server_env(url, var_dir)
+    if proxy_stamp:
+        env["PLANIA_TRUST_REQUEST_START"] = "1"
     log = open(var_dir / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [
@@ -163,6 +170,14 @@ def start_server(url: str, var_dir: Path, port: int, workers: int) -> subprocess
             "plania.wsgi:application",
             "--workers",
             str(workers),
+            # Threads: a request mostly waits on PostgreSQL, and a thread that picks a
+            # connection up at once stamps its arrival (plania/ops/middleware.py) early.
+            "--worker-class",
+            "gthread" if threads > 1 else "sync",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "5",
             "--bind",
             f"127.0.0.1:{port}",
             "--backlog",
@@ -216,7 +231,12 @@ def health_rate(base: str, concurrency: int, seconds: float) -> float:
 
 
 def rush(
-    base: str, dossiers: list[tuple[str, str]], t0: float, window: float, deadline: float
+    base: str,
+    dossiers: list[tuple[str, str]],
+    t0: float,
+    window: float,
+    deadline: float,
+    proxy_stamp: bool = False,
 ) -> list[dict[str, Any]]:
     """One thread per request; each sleeps until its slot (perf_counter), then POSTs."""
     import httpx
@@ -225,6 +245,13 @@ def rush(
     random.Random(8).shuffle(order)
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
+    # One client for all the threads (each request still has its own connection): making
+    # an httpx client per request (its TLS context) costs milliseconds of this machine's
+    # CPU that a real applicant's browser does not take, and delayed requests past their
+    # slot. No pool limit: every request is sent at its slot.
+    client = httpx.Client(
+        timeout=10, limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)
+    )
 
     def run(slot: int, index: int) -> None:
         reference, token = dossiers[index]
@@ -232,11 +259,12 @@ def rush(
         time.sleep(max(0.0, at - time.perf_counter()))
         sent = time.perf_counter()
         row: dict[str, Any] = {"reference": reference, "sent": sent, "late": sent >= deadline}
+        headers = {"Authorization": f"Bearer {token}"}
+        if proxy_stamp:  # as a front proxy does (nginx: X-Request-Start "t=${msec}")
+            headers["X-Request-Start"] = f"t={time.time():.6f}"
         try:
-            response = httpx.post(
-                f"{base}/api/v1/applications/{reference}/submit",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=10,
+            response = client.post(
+                f"{base}/api/v1/applications/{reference}/submit", headers=headers
             )
             row["status"] = response.status_code
             try:
@@ -260,6 +288,7 @@ def rush(
         t.start()
     for t in threads:
         t.join(timeout=60)
+    client.close()
     return results
 
 
@@ -278,7 +307,7 @@ def check(call_id: int, results: list[dict[str, Any]]) -> dict[str, Any]:
     by_ref: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in results:
         by_ref[row["reference"]].append(row)
-    lost = duplicated = late_refused = late_accepted = errors_5xx = 0
+    lost = duplicated = late_refused = late_accepted = errors_5xx = early_refused = 0
     other: Counter[str] = Counter()
     for reference, rows in by_ref.items():
         app = apps[reference]
@@ -299,6 +328,8 @@ def check(call_id: int, results: list[dict[str, Any]]) -> dict[str, Any]:
             elif status == 403 and body.get("code") == "deadline":
                 if DEADLINE_WORDS in body.get("detail", ""):
                     late_refused += 1
+                    # Sent before the closing, refused: it waited in a queue (unfair).
+                    early_refused += not r["late"]
                 else:
                     other["deadline without its message"] += 1
             elif status in (200, 201):
@@ -317,6 +348,7 @@ def check(call_id: int, results: list[dict[str, Any]]) -> dict[str, Any]:
         "duplicated": duplicated,
         "late_refused": late_refused,
         "late_accepted": late_accepted,
+        "early_refused": early_refused,
         "errors_5xx": errors_5xx,
         "errors_other": dict(other),
         "submitted": sum(1 for a in apps.values() if a.submitted_at is not None),
@@ -327,6 +359,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument(
+        "--proxy-stamp",
+        action="store_true",
+        help="send X-Request-Start as a front proxy would (PLANIA_TRUST_REQUEST_START=1)",
+    )
     parser.add_argument("--window", type=float, default=1.0, help="seconds of the rush")
     parser.add_argument("--health-seconds", type=float, default=3.0)
     parser.add_argument("--health-clients", type=int, default=0, help="default: --clients")
@@ -358,11 +396,14 @@ def main() -> None:
     )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(url, var_dir, port, args.workers)
+    server = start_server(url, var_dir, port, args.workers, args.threads, args.proxy_stamp)
     try:
         wait_ready(base, server)
         health = health_rate(base, args.health_clients or args.clients, args.health_seconds)
-        print(f"health: {health:.0f} requests/s ({args.workers} gunicorn workers)")
+        print(
+            f"health: {health:.0f} requests/s "
+            f"({args.workers} gunicorn workers x {args.threads} threads)"
+        )
 
         # The call closes in the middle of the window, to the microsecond, on both clocks.
         t0 = time.perf_counter() + 1.0
@@ -370,7 +411,7 @@ def main() -> None:
         closes_at = timezone.now() + timedelta(seconds=deadline - time.perf_counter())
         Call.objects.filter(pk=call_id).update(closes_at=closes_at)
         connection.close()
-        results = rush(base, dossiers, t0, args.window, deadline)
+        results = rush(base, dossiers, t0, args.window, deadline, args.proxy_stamp)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -389,6 +430,7 @@ def main() -> None:
         "clients": args.clients,
         "requests": len(results),
         "workers": args.workers,
+        "threads": args.threads,
         "submissions_per_s": round(len(results) / span, 1),
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(p99, 1),
@@ -397,6 +439,7 @@ def main() -> None:
         "duplicated": outcome["duplicated"],
         "late_refused": outcome["late_refused"],
         "late_accepted": outcome["late_accepted"],
+        "early_refused": outcome["early_refused"],
         "submitted": outcome["submitted"],
         "errors_other": outcome["errors_other"],
         "health_per_s": round(health, 1),

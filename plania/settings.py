@@ -50,10 +50,13 @@ INSTALLED_APPS = [
     "plania.ops",
     "plania.opendata",
     "plania.steering",
+    "plania.privacy",
     "plania.web",
 ]
 
 MIDDLEWARE = [
+    # Operations (plania/ops): request.arrived_at, first, for deadlines under load.
+    "plania.ops.middleware.ArrivalTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -318,3 +321,11 @@ PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS = int(
     os.environ.get("PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS", "24")
 )
 # End of Open data ----------------------------------------------------------------------
+
+# Privacy ---------------------------------------------------------------------------------
+# Owned by plania/privacy (issue 7 item 6). Drafts never submitted are deleted this many
+# days after their last save (`plania purge_drafts`), with a warning e-mail beforehand;
+# a scheme may keep them longer or shorter: {"scheme-code": days}.
+PLANIA_DRAFT_RETENTION_DAYS = int(os.environ.get("PLANIA_DRAFT_RETENTION_DAYS", "365"))
+PLANIA_DRAFT_RETENTION_DAYS_BY_SCHEME: dict[str, int] = {}
+# End of Privacy --------------------------------------------------------------------------

@@ -49,6 +49,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = DEBUG
+# Behind a proxy that stamps X-Request-Start on every request (and overwrites a client's),
+# deadlines are judged on the proxy's arrival time (plania/ops/middleware.py).
+PLANIA_TRUST_REQUEST_START = _env_bool("PLANIA_TRUST_REQUEST_START", False)
 # Errors (with their traceback) and warnings to stderr, which the process manager keeps:
 # Django's default sends them only by mail to ADMINS when DEBUG is off.
 LOGGING = {

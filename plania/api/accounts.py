@@ -1,4 +1,6 @@
-"""/api/v1/accounts/: who am I (for integrations checking their token)."""
+"""/api/v1/accounts/: who am I (for integrations checking their token); my data."""
+
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -31,3 +33,14 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
         "language": user.language,
         "companies": companies_of(user).count(),
     }
+
+
+@router.get(
+    "/me/export",
+    response=dict[str, Any],
+    summary="The authenticated user's data (account, memberships, dossiers, messages, views)",
+)
+def me_export(request: HttpRequest) -> dict[str, Any]:
+    from plania.privacy.selectors import personal_data
+
+    return personal_data(request.auth)  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ from plania.applications.selectors import applications_of, call_rules_date, call
 from plania.applications.services import ApplicationError
 from plania.applications.workflow import BY_NAME
 from plania.companies.selectors import companies_of
+from plania.privacy.services import dossier_view_record
 from plania.rules.forms import ValueRefused
 from plania.rules.schemes import INPUT_FIELDS
 from plania.schemes.selectors import criterion_rules
@@ -402,7 +403,9 @@ def create_application(request: HttpRequest, payload: CreateIn) -> Any:
 def get_application(request: HttpRequest, reference: str) -> Any:
     if _verified(request) is None:
         return _unverified()
-    return _out(_dossier(request, reference))
+    app = _dossier(request, reference)
+    dossier_view_record(user=request.auth, application=app)  # type: ignore[attr-defined]
+    return _out(app)
 
 
 @router.patch(
@@ -493,7 +496,9 @@ def submit_application(request: HttpRequest, reference: str) -> Any:
         return _unverified()
     app = get_object_or_404(applications_of(user), reference=reference)
     try:
-        result = services.application_submit(application=app, actor=user)
+        result = services.application_submit(
+            application=app, actor=user, received_at=getattr(request, "arrived_at", None)
+        )
     except ApplicationError as exc:
         return _refusal(exc)
     return Status(201 if result.created else 200, _receipt(result.application, not result.created))

@@ -32,6 +32,7 @@ from plania.instruction import selectors, services
 from plania.instruction.models import ExpertInvitation, InternalNote, Proposal, Review
 from plania.instruction.naf import section_of
 from plania.instruction.services import InstructionError
+from plania.privacy.services import dossier_view_record
 
 router = Router(tags=["instruction"], auth=api_auth)
 
@@ -654,7 +655,9 @@ def queue_bulk(request: HttpRequest, scheme: str, payload: BulkIn):  # type: ign
     summary="A dossier as its officer sees it (eligibility, award, review, notes, experts)",
 )
 def dossier(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
-    return dossier_out(_officer_dossier(request, reference))
+    app = _officer_dossier(request, reference)
+    dossier_view_record(user=_user(request), application=app)
+    return dossier_out(app)
 
 
 @router.post(

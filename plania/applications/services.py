@@ -623,7 +623,11 @@ class Submitted:
 
 
 def application_submit(
-    *, application: Application, actor: Any, expected_version: int | None = None
+    *,
+    application: Application,
+    actor: Any,
+    expected_version: int | None = None,
+    received_at: datetime | None = None,
 ) -> Submitted:
     """Submit the dossier while its call is open, to the second (closes_at excluded).
 
@@ -631,8 +635,15 @@ def application_submit(
     its receipt, and nothing is written. A refusal (deadline, invalid dossier) leaves the
     draft exactly as it was. `expected_version`: the version the person reviewed; a
     dossier changed since (another tab) is not submitted unseen.
+
+    `received_at`: the instant the request reached the platform (`request.arrived_at`,
+    plania.ops.middleware), so that a request sent before the deadline is not refused
+    for having waited in a queue during the rush; it is the dossier's filing instant.
+    Never later than now; None means now.
     """
     now = timezone.now()  # the instant the request arrived, not the end of a lock wait
+    if received_at is not None and received_at < now:
+        now = received_at
     with transaction.atomic():
         app = _lock(application)
         _check_applicant(app, actor)

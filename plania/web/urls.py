@@ -16,6 +16,7 @@ urlpatterns = [
         name="scheme",
     ),
     path("compte/", include("plania.web.accounts.urls")),
+    path("compte/", include("plania.web.privacy.urls")),
     path("entreprises/", include("plania.web.companies.urls")),
     path("securite/", include("plania.web.security.urls")),
     path("", include("plania.web.applications.urls")),

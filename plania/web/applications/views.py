@@ -50,6 +50,7 @@ from plania.applications.services import ApplicationError, paris, paris_text
 from plania.applications.validation import check_dossier, problem_message
 from plania.applications.workflow import BY_NAME, TRANSITIONS, WorkflowError, guard
 from plania.companies.selectors import companies_of
+from plania.privacy.services import dossier_view_record
 from plania.rules.eligibility import VERDICT_WORDS, format_input
 from plania.rules.forms import ValueRefused, parse_amount
 from plania.rules.schemes import INPUT_FIELDS, Scheme
@@ -443,7 +444,10 @@ def application_submit(request: HttpRequest, reference: str) -> HttpResponse:
         version = None
     try:
         result = services.application_submit(
-            application=app, actor=request.user, expected_version=version
+            application=app,
+            actor=request.user,
+            expected_version=version,
+            received_at=getattr(request, "arrived_at", None),
         )
     except ApplicationError as exc:
         app.refresh_from_db()
@@ -563,6 +567,7 @@ def _status_context(app: Application) -> dict[str, Any]:
 
 def application_detail(request: HttpRequest, reference: str) -> HttpResponse:
     app = _dossier(request, reference)
+    dossier_view_record(user=request.user, application=app)
     return render(request, "web/applications/detail.html", _status_context(app))
 
 

@@ -39,6 +39,7 @@ from plania.instruction.enums import Recommendation
 from plania.instruction.models import ExpertInvitation
 from plania.instruction.naf import SECTION_LABELS, section_of
 from plania.instruction.services import InstructionError
+from plania.privacy.services import dossier_view_record
 from plania.rules.params import STATUS_LABELS
 from plania.schemes.selectors import scheme_version, scheme_versions
 from plania.web.instruction.forms import (
@@ -387,6 +388,7 @@ def _dossier_context(request: HttpRequest, app: Application, **forms: Any) -> di
 @require_GET
 def dossier(request: HttpRequest, reference: str) -> HttpResponse:
     app = _officer_dossier(request, reference)
+    dossier_view_record(user=request.user, application=app)
     return render(request, "web/instruction/dossier.html", _dossier_context(request, app))
 
 

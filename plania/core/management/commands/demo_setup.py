@@ -54,6 +54,8 @@ class Command(BaseCommand):
         self._accounts()
         # Committee session, awards with payments, advances in repayment, one in arrears.
         call_command("demo_awards", stdout=self.stdout)
+        # Volume: companies and dossiers in every state, awards, payments, ledger entries.
+        call_command("demo_data", applications=200, seed=1, stdout=self.stdout)
         self.stdout.write(
             "\nSite: http://127.0.0.1:8000/  (English: /en/, admin: /admin/). Staff accounts "
             "use a second factor (TOTP) unless PLANIA_OTP_REQUIRED=0, as `make demo` sets."

@@ -1,0 +1,100 @@
+"""`plania demo_data --applications N --seed S` (issue 6, item 7): deterministic for a
+seed, dossiers in every state, awards with their money, and a ledger whose hash chains
+and running totals `plania verify_integrity` accepts."""
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from plania.applications.enums import ApplicationState
+from plania.applications.models import Application
+from plania.awards.models import Award, Payment, Repayment
+from plania.companies.models import Company
+from plania.companies.sirene import check_siret
+from plania.core.demo import generate
+from plania.core.management.commands.verify_integrity import integrity_problems
+from plania.ledger.models import LedgerEntry
+
+pytestmark = pytest.mark.django_db
+
+N = 50
+
+
+class Rollback(Exception):
+    pass
+
+
+def snapshot() -> dict[str, Any]:
+    return {
+        "sirens": sorted(Company.objects.values_list("siren", flat=True)),
+        "sirets": sorted(Company.objects.values_list("head_office_siret", flat=True)),
+        "states": sorted(Application.objects.values_list("reference", "state")),
+        "awards": sorted(
+            (a.reference, str(a.total), str(a.advance), a.state, a.decided_on)
+            for a in Award.objects.all()
+        ),
+        "payments": Payment.objects.count(),
+        "repayments": Repayment.objects.count(),
+        "entries": sorted(
+            LedgerEntry.objects.values_list("kind", "amount", "budget_year", "reference")
+        ),
+    }
+
+
+def fresh_run(seed: int) -> dict[str, Any]:
+    """Generate on an empty database and roll it all back (a fresh database each time)."""
+    result: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            counts = generate(applications=N, seed=seed)
+            result = {"counts": counts.as_dict(), **snapshot()}
+            result["problems"] = integrity_problems()[0]
+            raise Rollback
+    except Rollback:
+        pass
+    assert not Company.objects.exists()
+    return result
+
+
+def test_same_seed_same_data_and_integrity() -> None:
+    first, second = fresh_run(11), fresh_run(11)
+    assert first == second
+    assert first["problems"] == []
+    assert first["counts"]["companies"] == N and first["counts"]["applications"] == N
+    assert len(set(first["sirens"])) == N
+    assert all(check_siret(s) is None for s in first["sirets"])
+    assert first["awards"] and first["payments"] > 0
+    other = fresh_run(12)
+    assert other["sirens"] != first["sirens"]
+
+
+def test_every_state_and_verify_integrity_command() -> None:
+    out = StringIO()
+    call_command("demo_data", applications=400, seed=3, stdout=out)
+    assert "400 dossiers" in out.getvalue()
+    states = set(Application.objects.values_list("state", flat=True))
+    expected = {s.value for s in ApplicationState} - {ApplicationState.APPROVED.value}
+    assert expected <= states | {ApplicationState.APPROVED.value}
+    assert {
+        ApplicationState.DRAFT,
+        ApplicationState.SUBMITTED,
+        ApplicationState.INCOMPLETE,
+        ApplicationState.UNDER_REVIEW,
+        ApplicationState.PROPOSED,
+        ApplicationState.REJECTED,
+        ApplicationState.WITHDRAWN,
+        ApplicationState.IN_PAYMENT,
+        ApplicationState.CLOSED,
+    } <= states
+    assert Repayment.objects.exists()
+    # Again: refused politely, nothing written twice.
+    out = StringIO()
+    call_command("demo_data", applications=400, seed=3, stdout=out)
+    assert "already there" in out.getvalue()
+    assert Application.objects.count() == 400
+    out = StringIO()
+    call_command("verify_integrity", stdout=out)
+    assert "All chains and ledger totals match." in out.getvalue()
