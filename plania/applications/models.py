@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from plania.applications.enums import EDITABLE_STATES, ApplicationState, CallStatus
-from plania.core.chain import save_chained
+from plania.core.models import AppendOnlyError, AppendOnlyModel
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
@@ -298,19 +298,11 @@ class DeclaredAid(models.Model):
         return f"{self.granting_body} {self.amount_text}"
 
 
-class HistoryImmutableError(Exception):
+class HistoryImmutableError(AppendOnlyError):
     """Raised when code tries to change or delete a history row."""
 
 
-class ApplicationEventQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise HistoryImmutableError("History rows cannot be updated.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise HistoryImmutableError("History rows cannot be deleted.")
-
-
-class ApplicationEvent(models.Model):
+class ApplicationEvent(AppendOnlyModel):
     """One transition of a dossier: who, when, from, to, why. Append-only.
 
     Tamper-evident (plania.core.chain): one hash chain per dossier; `chain_hash` covers
@@ -346,7 +338,9 @@ class ApplicationEvent(models.Model):
     reason = models.TextField(_("motif"), blank=True)
     chain_hash = models.CharField(max_length=64, default="", editable=False)
 
-    objects = ApplicationEventQuerySet.as_manager()
+    append_only_error = HistoryImmutableError
+    append_only_noun = "History rows"
+    chained = True
 
     class Meta:
         ordering = ["at", "pk"]
@@ -355,14 +349,6 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.transition} {self.from_state}->{self.to_state}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise HistoryImmutableError("History rows cannot be updated.")
-        save_chained(self, super().save, *args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise HistoryImmutableError("History rows cannot be deleted.")
 
 
 def eligible_cost_of(lines: Any) -> Decimal:

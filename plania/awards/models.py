@@ -34,7 +34,7 @@ from plania.awards.enums import (
     SessionState,
     SignatureMethod,
 )
-from plania.core.chain import save_chained
+from plania.core.models import AppendOnlyError, AppendOnlyModel
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 # SQLite adds decimals as binary floats (50000 + 0.07 may differ from 50000.07 in the last
@@ -52,7 +52,7 @@ def sum_is(total: str, *parts: str) -> Q:
     )
 
 
-class ImmutableError(Exception):
+class ImmutableError(AppendOnlyError):
     """Raised when code tries to change or delete a history row."""
 
 
@@ -738,15 +738,7 @@ class FailureFinding(models.Model):
         ]
 
 
-class AwardEventQuerySet(models.QuerySet["AwardEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise ImmutableError("History rows cannot be updated.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("History rows cannot be deleted.")
-
-
-class AwardEvent(models.Model):
+class AwardEvent(AppendOnlyModel):
     """One step of a session, a decision, an award or a payment: who, when, from, to, why.
     Append-only.
 
@@ -793,7 +785,9 @@ class AwardEvent(models.Model):
     reason = models.TextField(_("motif"), blank=True)
     chain_hash = models.CharField(max_length=64, default="", editable=False)
 
-    objects = AwardEventQuerySet.as_manager()
+    append_only_error = ImmutableError
+    append_only_noun = "History rows"
+    chained = True
 
     class Meta:
         ordering = ["at", "pk"]
@@ -812,11 +806,3 @@ class AwardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_state}->{self.to_state}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableError("History rows cannot be updated.")
-        save_chained(self, super().save, *args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("History rows cannot be deleted.")

@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from plania.core.chain import save_chained
+from plania.core.models import AppendOnlyError, AppendOnlyModel
 from plania.instruction.enums import ConflictStatus, InvitationStatus, LegalBasis, Recommendation
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
@@ -305,19 +305,11 @@ class ExpertOpinion(models.Model):
         return f"{self.invitation_id} {self.recommendation}"
 
 
-class ProposalImmutableError(Exception):
+class ProposalImmutableError(AppendOnlyError):
     """Raised when code tries to change or delete a proposal."""
 
 
-class ProposalQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise ProposalImmutableError("Proposals cannot be updated.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise ProposalImmutableError("Proposals cannot be deleted.")
-
-
-class Proposal(models.Model):
+class Proposal(AppendOnlyModel):
     """A dossier proposed to the Commission permanente: what the committee room needs for
     its agendas and decisions (referenced there as "instruction.Proposal").
 
@@ -426,7 +418,9 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(_("proposé le"))
     chain_hash = models.CharField(max_length=64, default="", editable=False)
 
-    objects = ProposalQuerySet.as_manager()
+    append_only_error = ProposalImmutableError
+    append_only_noun = "Proposals"
+    chained = True
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -480,14 +474,6 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.amount} ({self.recommendation})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ProposalImmutableError("Proposals cannot be updated.")
-        save_chained(self, super().save, *args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ProposalImmutableError("Proposals cannot be deleted.")
 
     @property
     def parameters(self) -> dict[str, Any]:

@@ -19,22 +19,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plania.core.models import AppendOnlyError, AppendOnlyModel
 from plania.ledger.enums import EntryKind
 
 
-class LedgerImmutableError(Exception):
+class LedgerImmutableError(AppendOnlyError):
     """Raised when code tries to change or delete a ledger row."""
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
-        raise LedgerImmutableError("Ledger entries cannot be updated; record a new entry.")
-
-    def delete(self):  # type: ignore[no-untyped-def]
-        raise LedgerImmutableError("Ledger entries cannot be deleted; record a new entry.")
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     HASHED_FIELDS = (
         "envelope_id",
         "kind",
@@ -78,7 +71,9 @@ class LedgerEntry(models.Model):
     # sha256 chaining this entry to the previous one on its envelope (module docstring).
     chain_hash = models.CharField(max_length=64, default="", editable=False)
 
-    objects = LedgerEntryQuerySet.as_manager()
+    append_only_error = LedgerImmutableError
+    append_only_noun = "Ledger entries"
+    append_only_hint = "record a new entry"
 
     class Meta:
         ordering = ["id"]
@@ -107,14 +102,6 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} EUR {self.envelope_id} ({self.reference})"
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not self._state.adding:
-            raise LedgerImmutableError("Ledger entries cannot be updated; record a new entry.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise LedgerImmutableError("Ledger entries cannot be deleted; record a new entry.")
 
 
 class EnvelopeBalance(models.Model):
