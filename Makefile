@@ -12,7 +12,7 @@ PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:543
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo demo-data serve serve-prod test lint test-sqlite test-fuzz test-browser test-postgres bench clean
+.PHONY: install demo demo-data serve serve-prod worker test lint test-sqlite test-fuzz test-browser test-postgres bench clean
 
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines), nothing is
 # cached and every command would recompile its imports (about 1 s for polars and numpy).
@@ -40,7 +40,9 @@ serve: install
 # processes (default 2 x CPUs + 1) of PLANIA_THREADS threads each (gthread: a request
 # mostly waits on PostgreSQL; workers x threads database connections with
 # PLANIA_CONN_MAX_AGE); a deep backlog and keep-alive for a deadline rush (docs/deploy.md);
-# static files collected, then served by whitenoise.
+# static files collected, then served by whitenoise. Mails and exports are background jobs
+# in the database (PLANIA_TASKS_BACKEND=database, production's default): run `make worker`
+# beside it, with the same environment, or no mail leaves.
 PLANIA_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
 PLANIA_THREADS ?= 4
 PROD := DJANGO_SETTINGS_MODULE=plania.settings_production
@@ -50,6 +52,20 @@ serve-prod: install
 	$(PROD) $(UV) run gunicorn plania.wsgi:application --workers $(PLANIA_WORKERS) \
 		--worker-class gthread --threads $(PLANIA_THREADS) --keep-alive 5 --backlog 2048 \
 		--bind $(HOST):$(PORT) --access-logfile - --timeout 60
+
+# The background worker (docs/deploy.md, "Background jobs"): runs the mails and exports that
+# the web processes put in the database, with the same environment as serve-prod (it
+# migrates nothing: serve-prod does). One or more per machine, on any machine that reaches
+# PostgreSQL and the "private" storage; each takes a job under a row lock (SKIP LOCKED), so
+# none runs twice. WORKER_QUEUES: "default" (mails, first) and "exports" (long files); run
+# a worker on "default" alone beside one on "exports" so that mails never wait behind an
+# export. It polls every WORKER_INTERVAL seconds when idle; SIGTERM lets the current job
+# finish. No --reload: a code change needs a restart.
+WORKER_QUEUES ?= default,exports
+WORKER_INTERVAL ?= 1
+worker: install
+	$(PROD) $(UV) run plania db_worker --no-reload --queue-name $(WORKER_QUEUES) \
+		--interval $(WORKER_INTERVAL) --worker-id "$$(hostname | cut -c1-40)-$$$$"
 
 lint: install
 	$(UV) run ruff format --check plania tests bench conftest.py

@@ -31,6 +31,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs run at once, in the test's process, whatever PLANIA_TASKS_BACKEND says:
+    # a test reads mail.outbox right after the commit (tests/ops/test_tasks_postgres.py runs
+    # the real worker on the database backend).
+    from django_tasks.signals import clear_tasks_handlers
+
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {
+            **settings.TASKS["default"],
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        },
+    }
+    clear_tasks_handlers(setting="TASKS")  # as after override_settings(TASKS=...)
 
 
 def _missing(reason: str) -> None:
@@ -60,6 +73,35 @@ def _requirements(request: pytest.FixtureRequest) -> None:
                 "this test needs PostgreSQL: run it with "
                 "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (make test does)"
             )
+
+
+@pytest.fixture(autouse=True)
+def _tasks_succeed(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A background job that fails during a test fails the test, as a mail sent in the
+    request did before jobs (the immediate backend records the failure and goes on). A
+    test that makes a job fail on purpose asks for `failed_tasks` and checks the list."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    failed: list = []
+
+    def record(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+        if task_result.status == TaskResultStatus.FAILED:
+            failed.append(task_result)
+
+    task_finished.connect(record, dispatch_uid="plania-tests-failed-tasks")
+    request.node.plania_failed_tasks = failed
+    yield
+    task_finished.disconnect(dispatch_uid="plania-tests-failed-tasks")
+    if failed and "failed_tasks" not in request.fixturenames:
+        errors = "\n".join(e.traceback for r in failed for e in r.errors)
+        pytest.fail(f"{len(failed)} background job(s) failed:\n{errors}", pytrace=False)
+
+
+@pytest.fixture
+def failed_tasks(request: pytest.FixtureRequest) -> list:
+    """The jobs that failed in this test (immediate backend), for a test that expects it."""
+    return request.node.plania_failed_tasks  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")

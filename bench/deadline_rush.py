@@ -13,10 +13,18 @@ Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--thr
 2. gunicorn starts with --workers processes on a free loopback port, with the production
    settings (plain http on loopback: PLANIA_SECURE_SSL_REDIRECT=0, PLANIA_SECURE_COOKIES=0;
    mails to a dummy backend). The bench waits for /sante/pret/.
-3. The health rate: closed-loop clients on /sante/ for --health-seconds.
+3. The health rate: closed-loop clients on /sante/ for --health-seconds, each on one
+   keep-alive connection.
 4. The rush: client i POSTs /api/v1/applications/{ref}/submit at T0 + i * window / N (in
-   shuffled order), the call closing at T0 + window / 2; one client in five double-clicks
-   (two requests at once). Every request has a 10 s timeout, the whole rush 60 s at most.
+   shuffled order), on a connection of its own, the call closing at T0 + window / 2; one
+   client in five double-clicks (two requests at once). Every request has a 10 s timeout,
+   the whole rush 60 s at most.
+
+The clients are coroutines on one asyncio event loop speaking HTTP/1.1 over plain
+streams: they run on the same 2 cores as the server, and a thread per client with a
+full HTTP client library (the first version) spent more CPU than the server did, so
+that the health rate measured the load generator (163/s) rather than PlanIA (about
+2,000/s with this client).
 5. The checks, from the responses and the database: `lost` (a receipt given, or a request
    sent before the deadline left unanswered, without a submitted dossier in the database),
    `duplicated` (a dossier with more than one submit event, two receipts for one dossier,
@@ -32,6 +40,7 @@ errors_5xx, lost, duplicated, late_refused, health_per_s, and a few details.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -42,7 +51,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -209,25 +217,92 @@ def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 60) 
     raise SystemExit("gunicorn did not become ready in time")
 
 
+# The load generator: HTTP/1.1 over asyncio streams, one event loop in one thread.
+#
+# A thread per request with httpx (the first version) spent more of this 2-core machine's
+# CPU on the clients' side (threads fighting for the GIL, a client stack per request) than
+# the server spent answering: the health rate measured the load generator, not PlanIA. A
+# real applicant's browser runs on its own machine; this client costs a fraction of a
+# millisecond per request, so the CPU left goes to the server under test.
+
+
+class HttpError(Exception):
+    pass
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+        raise HttpError(f"bad status line {lines[0]!r}")
+    status = int(parts[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                break
+            chunks.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+        body = b"".join(chunks)
+    else:
+        body = await reader.read()
+    return status, headers, body
+
+
+def request_bytes(
+    method: str, host: str, port: int, path: str, headers: dict[str, str], keep_alive: bool
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Length: 0"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+async def _health_loop(host: str, port: int, stop: float, counts: list[int], i: int) -> None:
+    """A closed-loop client on /sante/ over one keep-alive connection."""
+    reader, writer = await asyncio.open_connection(host, port)
+    request = request_bytes("GET", host, port, "/sante/", {}, keep_alive=True)
+    try:
+        while time.perf_counter() < stop:
+            writer.write(request)
+            status, headers, _body = await read_response(reader)
+            if status == 200:
+                counts[i] += 1
+            if headers.get("connection", "").lower() == "close":
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
 def health_rate(base: str, concurrency: int, seconds: float) -> float:
-    import httpx
-
+    host, port = _host_port(base)
     counts = [0] * concurrency
-    stop = time.perf_counter() + seconds
 
-    def run(i: int) -> None:
-        with httpx.Client(timeout=10) as client:
-            while time.perf_counter() < stop:
-                if client.get(f"{base}/sante/").status_code == 200:
-                    counts[i] += 1
+    async def main() -> float:
+        started = time.perf_counter()
+        stop = started + seconds
+        await asyncio.gather(
+            *(_health_loop(host, port, stop, counts, i) for i in range(concurrency))
+        )
+        return sum(counts) / (time.perf_counter() - started)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(counts) / (time.perf_counter() - started)
+    return asyncio.run(main())
+
+
+def _host_port(base: str) -> tuple[str, int]:
+    parts = urlsplit(base)
+    return parts.hostname or "127.0.0.1", parts.port or 80
 
 
 def rush(
@@ -238,57 +313,54 @@ def rush(
     deadline: float,
     proxy_stamp: bool = False,
 ) -> list[dict[str, Any]]:
-    """One thread per request; each sleeps until its slot (perf_counter), then POSTs."""
-    import httpx
-
+    """One coroutine per request; each sleeps until its slot (perf_counter), then POSTs on
+    a new connection (an applicant's browser has its own)."""
+    host, port = _host_port(base)
     order = list(range(len(dossiers)))
     random.Random(8).shuffle(order)
     results: list[dict[str, Any]] = []
-    lock = threading.Lock()
-    # One client for all the threads (each request still has its own connection): making
-    # an httpx client per request (its TLS context) costs milliseconds of this machine's
-    # CPU that a real applicant's browser does not take, and delayed requests past their
-    # slot. No pool limit: every request is sent at its slot.
-    client = httpx.Client(
-        timeout=10, limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)
-    )
 
-    def run(slot: int, index: int) -> None:
+    async def run(slot: int, index: int) -> None:
         reference, token = dossiers[index]
         at = t0 + slot * window / len(dossiers)
-        time.sleep(max(0.0, at - time.perf_counter()))
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
         sent = time.perf_counter()
         row: dict[str, Any] = {"reference": reference, "sent": sent, "late": sent >= deadline}
         headers = {"Authorization": f"Bearer {token}"}
         if proxy_stamp:  # as a front proxy does (nginx: X-Request-Start "t=${msec}")
             headers["X-Request-Start"] = f"t={time.time():.6f}"
+        path = f"/api/v1/applications/{reference}/submit"
+        writer = None
         try:
-            response = client.post(
-                f"{base}/api/v1/applications/{reference}/submit", headers=headers
-            )
-            row["status"] = response.status_code
+            async with asyncio.timeout(10):
+                reader, writer = await asyncio.open_connection(host, port)
+                writer.write(request_bytes("POST", host, port, path, headers, keep_alive=False))
+                status, _headers, body = await read_response(reader)
+            row["status"] = status
             try:
-                row["body"] = response.json()
+                row["body"] = json.loads(body)
             except ValueError:
                 row["body"] = {}
-        except httpx.HTTPError as exc:
+        except (OSError, TimeoutError, HttpError, asyncio.IncompleteReadError) as exc:
             row["status"] = 0
             row["error"] = repr(exc)
+        finally:
+            if writer is not None:
+                writer.close()
         row["ms"] = (time.perf_counter() - sent) * 1000
         row["done"] = time.perf_counter()
-        with lock:
-            results.append(row)
+        results.append(row)
 
-    threads = []
-    for slot, index in enumerate(order):
-        threads.append(threading.Thread(target=run, args=(slot, index)))
-        if index % 5 == 0:  # a double click: two requests at once
-            threads.append(threading.Thread(target=run, args=(slot, index)))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    client.close()
+    async def main() -> None:
+        jobs = []
+        for slot, index in enumerate(order):
+            jobs.append(run(slot, index))
+            if index % 5 == 0:  # a double click: two requests at once
+                jobs.append(run(slot, index))
+        async with asyncio.timeout(60):
+            await asyncio.gather(*jobs)
+
+    asyncio.run(main())
     return results
 
 

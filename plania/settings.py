@@ -329,3 +329,43 @@ PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS = int(
 PLANIA_DRAFT_RETENTION_DAYS = int(os.environ.get("PLANIA_DRAFT_RETENTION_DAYS", "365"))
 PLANIA_DRAFT_RETENTION_DAYS_BY_SCHEME: dict[str, int] = {}
 # End of Privacy --------------------------------------------------------------------------
+
+# Background jobs ---------------------------------------------------------------------------
+# Owned by plania/ops (docs/deploy.md "Background jobs"; issue 8). Mails, exports and imports
+# are tasks (django-tasks, the backport of Django 6's django.tasks; plania/core/jobs.py).
+# PLANIA_TASKS_BACKEND: "database" stores them in the database (django-tasks-db) and a worker
+# process runs them (`make worker`: `plania db_worker`); "immediate" runs them at once in the
+# process that enqueues them: the default here, since `make demo` is one process, and the
+# tests'; plania/settings_production.py defaults to "database". The tables exist either way
+# (`plania migrate`), so a switch needs no migration.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+PLANIA_TASKS_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+
+
+def _tasks_setting(backend: str) -> dict[str, dict[str, object]]:
+    if backend not in PLANIA_TASKS_BACKENDS:
+        raise ValueError(f"PLANIA_TASKS_BACKEND is one of {sorted(PLANIA_TASKS_BACKENDS)}")
+    # The queues of plania/core/jobs.py (mail first, then exports); a task on another queue
+    # is refused when it is declared.
+    return {
+        "default": {"BACKEND": PLANIA_TASKS_BACKENDS[backend], "QUEUES": ["default", "exports"]}
+    }
+
+
+PLANIA_TASKS_BACKEND = os.environ.get("PLANIA_TASKS_BACKEND", "immediate")
+TASKS = _tasks_setting(PLANIA_TASKS_BACKEND)
+# Files made by background exports (plania/ops/tasks.py, under "exports/" in the "private"
+# storage) are kept this many days after they are made (`plania prune_exports`, daily).
+PLANIA_EXPORTS_KEEP_DAYS = int(os.environ.get("PLANIA_EXPORTS_KEEP_DAYS", "30"))
+# The exports' pages show steering and finance figures: staff reach them behind the second
+# factor, as the pages those figures come from (plania.security.middleware).
+PLANIA_OTP_ALSO_REQUIRED_FOR = [
+    *PLANIA_OTP_ALSO_REQUIRED_FOR,
+    "web:exports",
+    "web:export",
+    "web:export_file",
+]
+# End of Background jobs --------------------------------------------------------------------

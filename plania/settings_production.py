@@ -11,7 +11,7 @@ and strip it from what clients send) and PLANIA_PROXY_COUNT (for the lock-out's 
 import os
 
 from plania.settings import *  # noqa: F403
-from plania.settings import _env_bool
+from plania.settings import _env_bool, _tasks_setting
 
 DEBUG = _env_bool("PLANIA_DEBUG", False)
 # No default: a production process without its own key or host names does not start.
@@ -41,6 +41,11 @@ if PLANIA_OTP_SCOPE not in {"staff-pages", "signed-in"}:
     raise ValueError("PLANIA_OTP_SCOPE is 'staff-pages' or 'signed-in'")
 # Links in e-mails point at the public HTTPS address.
 PLANIA_BASE_URL = os.environ.get("PLANIA_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
+
+# Background jobs (plania/core/jobs.py, docs/deploy.md): in the database, run by the worker
+# processes (`make worker`); PLANIA_TASKS_BACKEND=immediate runs them in the web process.
+PLANIA_TASKS_BACKEND = os.environ.get("PLANIA_TASKS_BACKEND", "database")
+TASKS = _tasks_setting(PLANIA_TASKS_BACKEND)
 
 # Operations (plania/ops, docs/deploy.md): compressed, hashed static files served by
 # whitenoise from STATIC_ROOT (`plania collectstatic` before starting the processes).

@@ -1,7 +1,9 @@
 """The e-mails about dossiers, in the recipient's language, sent after commit.
 
-Services register these with `transaction.on_commit`, so that a mail never announces a
-submission a rolled-back transaction did not keep. They read the dossier again by id.
+Services register the `*_send` functions with `transaction.on_commit`, so that a mail
+never announces a submission a rolled-back transaction did not keep. Each enqueues its
+task (plania/core/jobs.py) with ids; the task, run by the worker, reads the dossier again
+and renders and sends the mail.
 """
 
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.utils import translation
 from plania.accounts.models import User
 from plania.applications.models import Application
 from plania.companies.enums import MembershipStatus
+from plania.core.jobs import enqueue, mail_task
 
 
 def absolute_url(path: str) -> str:
@@ -38,6 +41,11 @@ def _send(*, user: User, template: str, application: Application, **context: obj
 
 def receipt_send(application_id: int, user_id: int) -> None:
     """The receipt of a submission, to the person who submitted."""
+    enqueue(receipt_send_task, application_id, user_id)
+
+
+@mail_task
+def receipt_send_task(application_id: int, user_id: int) -> None:
     application = Application.objects.select_related("call", "company").get(pk=application_id)
     user = User.objects.get(pk=user_id)
     with translation.override(user.language or settings.LANGUAGE_CODE):
@@ -49,6 +57,11 @@ def receipt_send(application_id: int, user_id: int) -> None:
 
 def missing_items_send(application_id: int) -> None:
     """Tell the company's active members that an officer asks for missing items."""
+    enqueue(missing_items_send_task, application_id)
+
+
+@mail_task
+def missing_items_send_task(application_id: int) -> None:
     application = Application.objects.select_related("call", "company").get(pk=application_id)
     event = application.events.filter(transition="request_missing").order_by("-at", "-pk").first()
     members = User.objects.filter(

@@ -44,6 +44,7 @@ from plania.applications.models import (
     DeclaredAid,
 )
 from plania.applications.validation import DossierCheck, Errors, check_dossier, non_blank_rows
+from plania.companies.enums import MembershipStatus
 from plania.companies.models import Company
 from plania.companies.selectors import companies_of
 from plania.plans.models import Envelope
@@ -337,6 +338,28 @@ def _check_applicant(application: Application, actor: Any) -> None:
         )
 
 
+def _lock_as_applicant(application: Application, actor: Any) -> Application:
+    """`_lock` and `_check_applicant` in one query: the dossier's row locked only if
+    `actor` is an active member of its company (the join is not locked)."""
+    if getattr(actor, "is_authenticated", False):
+        app = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call", "company")
+            .filter(
+                pk=application.pk,
+                company__memberships__user=actor,
+                company__memberships__status=MembershipStatus.ACTIVE,
+            )
+            .first()
+        )
+        if app is not None:
+            app.__dict__.setdefault("_applicant_cache", {})[actor.pk] = True
+            return app
+    app = _lock(application)
+    _check_applicant(app, actor)  # not a member (any more): "forbidden"
+    return app
+
+
 def _stale_message(application: Application) -> str:
     _day, time = paris_text(application.updated_at)
     return _(
@@ -439,8 +462,7 @@ def application_save_draft(
     ApplicationError("stale") carries the current version. `None` parts are left as they
     are; `merge_answers` updates only the answers given (the API's PATCH).
     """
-    app = _lock(application)
-    _check_applicant(app, actor)
+    app = _lock_as_applicant(application, actor)
     if expected_version is not None and expected_version != app.version:
         raise ApplicationError(_stale_message(app), code="stale", current_version=app.version)
     if not app.editable:
@@ -644,9 +666,14 @@ def application_submit(
     now = timezone.now()  # the instant the request arrived, not the end of a lock wait
     if received_at is not None and received_at < now:
         now = received_at
+    if application.state == ApplicationState.DRAFT and now >= application.call.closes_at:
+        # Too late for a draft: refused without a transaction or a lock (most requests
+        # after the closing second of a rush). A dossier filed meanwhile by an earlier
+        # request keeps its receipt; this request is refused like any late one.
+        _check_applicant(application, actor)
+        raise ApplicationError(_closed_message(application.call), code="deadline")
     with transaction.atomic():
-        app = _lock(application)
-        _check_applicant(app, actor)
+        app = _lock_as_applicant(application, actor)
         if app.filed and app.state != ApplicationState.WITHDRAWN:
             return Submitted(app, False)
         if expected_version is not None and expected_version != app.version:
@@ -678,8 +705,7 @@ def application_submit(
 
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: Any, reason: str = "") -> Application:
-    app = _lock(application)
-    _check_applicant(app, actor)
+    app = _lock_as_applicant(application, actor)
     try:
         workflow.withdraw(app, actor=actor, reason=reason.strip()[:2000])
     except workflow.WorkflowError as exc:
@@ -715,8 +741,7 @@ def application_answer_missing(
     """The applicant answers a request for missing items: the dossier, checked again as a
     submission, goes back to "submitted" with its eligibility recomputed on the original
     filing date. The call's deadline does not apply (the officer asked after it)."""
-    app = _lock(application)
-    _check_applicant(app, actor)
+    app = _lock_as_applicant(application, actor)
     try:
         workflow.guard("answer_missing", app, actor)
     except workflow.WorkflowError as exc:

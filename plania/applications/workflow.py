@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -221,8 +222,7 @@ def _fire(
     at = at or timezone.now()
     from_state = application.state
     application.state = transition.target
-    application.save()
-    return ApplicationEvent.objects.create(
+    event = ApplicationEvent(
         application=application,
         transition=transition.name,
         from_state=from_state,
@@ -231,6 +231,13 @@ def _fire(
         at=at,
         reason=reason,
     )
+    # One transaction (no savepoint inside the caller's): the UPDATE of the dossier locks
+    # its row until the commit, which serialises the writers of its history chain.
+    with transaction.atomic(savepoint=False):
+        application.save()
+        event.chain_subject_locked = True  # type: ignore[attr-defined]
+        event.save(force_insert=True)
+    return event
 
 
 # One named function per transition. Each saves the dossier (with whatever the calling

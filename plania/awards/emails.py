@@ -1,6 +1,8 @@
 """E-mails of the awards room, in each recipient's language, sent after commit.
 
-Services register these with `transaction.on_commit`; they read their rows again by id.
+Services register the `*_send` functions with `transaction.on_commit`; each enqueues its
+task (plania/core/jobs.py) with the id, and the task, run by the worker, reads the rows again
+and renders and sends the mail in each recipient's language.
 Every decision notified to a company (approval, rejection) carries the algorithmic
 transparency mention (plania.awards.transparency, CRPA L311-3-1).
 """
@@ -27,6 +29,7 @@ from plania.awards.models import (
 from plania.awards.transparency import explanation_path, mention
 from plania.companies.enums import MembershipStatus
 from plania.core.formats import format_eur
+from plania.core.jobs import enqueue, mail_task
 
 
 def absolute_url(path: str) -> str:
@@ -70,6 +73,11 @@ def _role(role: str) -> list[tuple[str, str]]:
 
 
 def decision_send(item_id: int) -> None:
+    enqueue(decision_send_task, item_id)
+
+
+@mail_task
+def decision_send_task(item_id: int) -> None:
     item = AgendaItem.objects.select_related("session", "direct").get(pk=item_id)
     award = Award.objects.filter(item=item).first()
     if award is not None:
@@ -126,6 +134,11 @@ def decision_send(item_id: int) -> None:
 
 
 def agreement_signed_send(award_id: int) -> None:
+    enqueue(agreement_signed_send_task, award_id)
+
+
+@mail_task
+def agreement_signed_send_task(award_id: int) -> None:
     award = Award.objects.get(pk=award_id)
 
     def build() -> dict[str, Any]:
@@ -143,6 +156,11 @@ def agreement_signed_send(award_id: int) -> None:
 
 
 def payment_request_send(request_id: int) -> None:
+    enqueue(payment_request_send_task, request_id)
+
+
+@mail_task
+def payment_request_send_task(request_id: int) -> None:
     request = PaymentRequest.objects.select_related("award").get(pk=request_id)
 
     def build() -> dict[str, Any]:
@@ -161,6 +179,11 @@ def payment_request_send(request_id: int) -> None:
 
 
 def payment_certified_send(request_id: int) -> None:
+    enqueue(payment_certified_send_task, request_id)
+
+
+@mail_task
+def payment_certified_send_task(request_id: int) -> None:
     request = PaymentRequest.objects.select_related("award").get(pk=request_id)
 
     def build() -> dict[str, Any]:
@@ -178,6 +201,11 @@ def payment_certified_send(request_id: int) -> None:
 
 
 def payment_ordered_send(payment_id: int) -> None:
+    enqueue(payment_ordered_send_task, payment_id)
+
+
+@mail_task
+def payment_ordered_send_task(payment_id: int) -> None:
     payment = Payment.objects.select_related("award").get(pk=payment_id)
 
     def build() -> dict[str, Any]:
@@ -199,6 +227,11 @@ def payment_ordered_send(payment_id: int) -> None:
 
 
 def final_report_send(award_id: int) -> None:
+    enqueue(final_report_send_task, award_id)
+
+
+@mail_task
+def final_report_send_task(award_id: int) -> None:
     award = Award.objects.get(pk=award_id)
 
     def build() -> dict[str, Any]:
@@ -213,6 +246,11 @@ def final_report_send(award_id: int) -> None:
 
 
 def failure_send(finding_id: int) -> None:
+    enqueue(failure_send_task, finding_id)
+
+
+@mail_task
+def failure_send_task(finding_id: int) -> None:
     finding = FailureFinding.objects.select_related("award").get(pk=finding_id)
     award = finding.award
 
@@ -238,6 +276,11 @@ def failure_send(finding_id: int) -> None:
 
 
 def closed_send(award_id: int) -> None:
+    enqueue(closed_send_task, award_id)
+
+
+@mail_task
+def closed_send_task(award_id: int) -> None:
     award = Award.objects.get(pk=award_id)
 
     def build() -> dict[str, Any]:

@@ -72,11 +72,18 @@ def save_chained(instance: models.Model, save: Any, *args: Any, **kwargs: Any) -
     The first set subject of the model's `CHAIN_LOCKS` (foreign-key attnames, most
     specific first; every row of a chain has the same one) is locked FOR NO KEY UPDATE
     first, so two writers of one chain never read the same predecessor even when the
-    caller forgot to lock it (the dossier and award transitions already do).
+    caller forgot to lock it. A writer that has already locked the subject row in the
+    current transaction (an UPDATE of it holds the lock until the commit) sets
+    `instance.chain_subject_locked = True` to spare that query.
+
+    No savepoint: a failed insert fails the caller's transaction, which is what every
+    caller wants (a transition without its history row must not commit).
     """
     model = type(instance)
-    with transaction.atomic():
-        for attname in model.CHAIN_LOCKS:  # type: ignore[attr-defined]
+    with transaction.atomic(savepoint=False):
+        for attname in (
+            [] if getattr(instance, "chain_subject_locked", False) else model.CHAIN_LOCKS
+        ):  # type: ignore[attr-defined]
             pk = getattr(instance, attname)
             if pk is not None:
                 related = instance._meta.get_field(attname.removesuffix("_id")).related_model

@@ -1,9 +1,10 @@
 """The instruction's e-mails, in the recipient's language, sent after commit.
 
-Services register these with `transaction.on_commit`, so that no mail announces an
-invitation or an opinion a rolled-back transaction did not keep. They read the rows again
-by id. The applicant's mail about missing items is the applications room's
-(plania.applications.emails.missing_items_send).
+Services register the `*_send` functions with `transaction.on_commit`, so that no mail
+announces an invitation or an opinion a rolled-back transaction did not keep. Each enqueues
+its task (plania/core/jobs.py) with the id; the task, run by the worker, reads the rows
+again and renders and sends the mail. The applicant's mail about missing items is the
+applications room's (plania.applications.emails.missing_items_send).
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from plania.accounts.models import User
+from plania.core.jobs import enqueue, mail_task
 from plania.instruction.models import ExpertInvitation
 
 
@@ -45,6 +47,11 @@ def _invitation(invitation_id: int) -> ExpertInvitation:
 def expert_invited_send(invitation_id: int) -> None:
     """Tell an expert they are invited on a dossier (no content of the dossier: they
     declare their interests first)."""
+    enqueue(expert_invited_send_task, invitation_id)
+
+
+@mail_task
+def expert_invited_send_task(invitation_id: int) -> None:
     invitation = _invitation(invitation_id)
     _send(
         user=invitation.expert,
@@ -57,6 +64,11 @@ def expert_invited_send(invitation_id: int) -> None:
 def opinion_received_send(invitation_id: int) -> None:
     """Tell the officer who invited the expert, and the officer in charge of the dossier
     when another, that an opinion arrived."""
+    enqueue(opinion_received_send_task, invitation_id)
+
+
+@mail_task
+def opinion_received_send_task(invitation_id: int) -> None:
     invitation = _invitation(invitation_id)
     recipients = [invitation.invited_by]
     assignment = getattr(invitation.application, "assignment", None)

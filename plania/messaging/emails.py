@@ -1,5 +1,7 @@
 """The e-mail telling the other side that a message arrived, in each recipient's
-language. Called after commit (plania.messaging.services), with ids read again here.
+language. `message_notify` is called after commit (plania.messaging.services) and enqueues
+the task (plania/core/jobs.py); the task, run by the worker, reads the message again by id
+and renders and sends the mails.
 
 The mail does not copy the message: a dossier is confidential and mailboxes leak; the
 mail names the dossier and links to the thread, behind sign-in.
@@ -20,6 +22,7 @@ from django.utils import translation
 from plania.accounts.emails import absolute_url
 from plania.accounts.roles import Role
 from plania.companies.enums import MembershipStatus
+from plania.core.jobs import enqueue, mail_task
 from plania.messaging.enums import Side
 from plania.messaging.models import Message
 
@@ -48,8 +51,14 @@ def recipients(message: Message) -> list[Any]:
     return [p for p in people.exclude(pk=message.author_id).order_by("pk") if p.email]
 
 
-def message_notify(message_id: int) -> int:
-    """Mail each recipient; how many mails were sent."""
+def message_notify(message_id: int) -> None:
+    """Have each recipient mailed, by the worker."""
+    enqueue(message_notify_task, message_id)
+
+
+@mail_task
+def message_notify_task(message_id: int) -> int:
+    """Mail each recipient; how many mails were sent (the task's recorded result)."""
     message = Message.objects.select_related("application", "author").get(pk=message_id)
     reference = message.application.reference
     sent = 0

@@ -27,4 +27,5 @@ urlpatterns = [
     path("pilotage/", include("plania.web.steering.urls")),
     path("", include("plania.web.opendata.urls")),
     path("sante/", include("plania.web.ops.urls")),
+    path("exports/", include("plania.web.ops.export_urls")),
 ]

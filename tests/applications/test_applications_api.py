@@ -208,6 +208,32 @@ def test_deadline_refusal_is_403_with_the_paris_time(client, clock, call, user, 
     assert not ApplicationEvent.objects.filter(transition="submit").exists()
 
 
+def test_a_submission_costs_a_fixed_number_of_queries(
+    client, clock, call, user, auth, django_assert_max_num_queries
+):
+    """The deadline rush (bench/deadline_rush.py): a late draft is refused without a
+    transaction or a lock, and a submission stays a short, fixed list of statements."""
+    siren = company_of(user).siren
+    dossier = _json(
+        client, "post", f"{API}/", auth, {"call": call.reference, "siren": siren}
+    ).json()
+    url = f"{API}/{dossier['reference']}"
+    _json(
+        client,
+        "patch",
+        url,
+        auth,
+        {"version": 1, "answers": VALID_ANSWERS, "cost_lines": _cost_lines()},
+    )
+    clock.set(CLOSES + timedelta(seconds=1))
+    # the token and its last use, the dossier, the membership
+    with django_assert_max_num_queries(4):
+        assert _json(client, "post", f"{url}/submit", auth).status_code == 403
+    clock.set(CLOSES - timedelta(seconds=1))
+    with django_assert_max_num_queries(14):
+        assert _json(client, "post", f"{url}/submit", auth).status_code == 201
+
+
 def test_state_conflict_is_409(client, call, user, auth):
     siren = company_of(user).siren
     dossier = _json(

@@ -6,14 +6,16 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.contrib.auth.password_validation import (
     password_validators_help_text_html,
     validate_password,
 )
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from plania.accounts import emails
 from plania.accounts.models import User
 from plania.accounts.services import API_TOKEN_NAME_MAX, normalize_email
 
@@ -112,3 +114,27 @@ class ApiTokenCreateForm(forms.Form):
         if validity == "never":
             return None
         return timezone.localdate() + timedelta(days=int(validity))
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's form, whose mail the worker renders and sends (plania/core/jobs.py): the
+    request only enqueues it, so that it answers as fast whether the address has an account
+    or not."""
+
+    def send_mail(  # type: ignore[override]
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        emails.password_reset_send(
+            context["user"].pk,
+            email=to_email,
+            domain=context["domain"],
+            site_name=context["site_name"],
+            protocol=context["protocol"],
+            language=translation.get_language() or "",
+        )

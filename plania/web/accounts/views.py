@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from plania.accounts import emails
 from plania.accounts.selectors import api_tokens_of
 from plania.accounts.services import (
     AccountError,
@@ -30,7 +31,12 @@ from plania.accounts.services import (
     user_verify_email,
 )
 from plania.security.twofactor import after_password_login
-from plania.web.accounts.forms import ApiTokenCreateForm, EmailAuthenticationForm, SignUpForm
+from plania.web.accounts.forms import (
+    ApiTokenCreateForm,
+    EmailAuthenticationForm,
+    PasswordResetForm,
+    SignUpForm,
+)
 
 SIGNUP_EMAIL_SESSION_KEY = "accounts:signup_email"
 
@@ -142,8 +148,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "web/accounts/password_reset.html"
-    email_template_name = "web/accounts/email/password_reset_body.txt"
-    subject_template_name = "web/accounts/email/password_reset_subject.txt"
+    form_class = PasswordResetForm
+    # Rendered by the worker (plania.accounts.emails.password_reset_send_task).
+    email_template_name = emails.PASSWORD_RESET_BODY
+    subject_template_name = emails.PASSWORD_RESET_SUBJECT
     success_url = reverse_lazy("web:password_reset_done")
 
 
