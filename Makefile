@@ -60,11 +60,14 @@ serve-prod: install
 # none runs twice. WORKER_QUEUES: "default" (mails, first) and "exports" (long files); run
 # a worker on "default" alone beside one on "exports" so that mails never wait behind an
 # export. It polls every WORKER_INTERVAL seconds when idle; SIGTERM lets the current job
-# finish. No --reload: a code change needs a restart.
+# finish. No --reload: a code change needs a restart. WORKER_NICE (10): on a machine shared
+# with the web processes, the worker yields the CPU to them during a deadline rush (a
+# receipt mailed a few seconds later, a submission answered sooner); 0 on its own machine.
 WORKER_QUEUES ?= default,exports
 WORKER_INTERVAL ?= 1
+WORKER_NICE ?= 10
 worker: install
-	$(PROD) $(UV) run plania db_worker --no-reload --queue-name $(WORKER_QUEUES) \
+	$(PROD) nice -n $(WORKER_NICE) $(UV) run plania db_worker --no-reload --queue-name $(WORKER_QUEUES) \
 		--interval $(WORKER_INTERVAL) --worker-id "$$(hostname | cut -c1-40)-$$$$"
 
 lint: install

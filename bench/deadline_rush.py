@@ -12,7 +12,9 @@ Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--thr
    applications tests do), each with a personal API token (`api_token_create`).
 2. gunicorn starts with --workers processes on a free loopback port, with the production
    settings (plain http on loopback: PLANIA_SECURE_SSL_REDIRECT=0, PLANIA_SECURE_COOKIES=0;
-   mails to a dummy backend). The bench waits for /sante/pret/.
+   mails to a dummy backend), and one background worker (`plania db_worker`, as `make
+   worker`) that sends the receipts the submissions enqueue, during the rush. The bench
+   waits for /sante/pret/.
 3. The health rate: closed-loop clients on /sante/ for --health-seconds, each on one
    keep-alive connection.
 4. The rush: client i POSTs /api/v1/applications/{ref}/submit at T0 + i * window / N (in
@@ -36,7 +38,9 @@ that the health rate measured the load generator (163/s) rather than PlanIA (abo
 
 The last line is one JSON object: clients, submissions_per_s (submit requests answered per
 second, from the first request sent to the last answer), p50_ms, p99_ms (submit latency),
-errors_5xx, lost, duplicated, late_refused, health_per_s, and a few details.
+errors_5xx, lost, duplicated, late_refused, health_per_s, and a few details, among them
+receipts_mailed (receipt jobs the worker finished, waited for up to 60 s after the rush)
+and receipts_not_mailed (must be 0).
 """
 
 import argparse
@@ -199,6 +203,62 @@ def start_server(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def start_worker(url: str, var_dir: Path) -> subprocess.Popen[bytes]:
+    """The background worker (`make worker`): it sends the receipts the submissions enqueue,
+    on the same machine, during the rush."""
+    log = open(var_dir / "worker.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [
+            "nice",  # as `make worker` (WORKER_NICE): the web processes come first
+            "-n",
+            "10",
+            sys.executable,
+            "-m",
+            "plania",
+            "db_worker",
+            "--no-reload",
+            "--queue-name",
+            "default,exports",
+            "--interval",
+            "1",
+            "--worker-id",
+            "deadline-rush",
+        ],
+        cwd=ROOT,
+        env=server_env(url, var_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def receipts_mailed(submitted: int, seconds: float = 60) -> tuple[int, int]:
+    """(receipt mails sent, receipt jobs still waiting or failed) once the worker has
+    drained the queue or `seconds` have passed."""
+    from django.db import connection
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    jobs = DBTaskResult.objects.filter(task_path__endswith=".receipt_send_task")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = jobs.filter(status=TaskResultStatus.SUCCESSFUL).count()
+        if done >= submitted:
+            break
+        time.sleep(0.5)
+    connection.close()
+    done = jobs.filter(status=TaskResultStatus.SUCCESSFUL).count()
+    return done, jobs.exclude(status=TaskResultStatus.SUCCESSFUL).count()
 
 
 def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -469,6 +529,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(url, var_dir, port, args.workers, args.threads, args.proxy_stamp)
+    worker = start_worker(url, var_dir)
     try:
         wait_ready(base, server)
         health = health_rate(base, args.health_clients or args.clients, args.health_seconds)
@@ -485,18 +546,20 @@ def main() -> None:
         connection.close()
         results = rush(base, dossiers, t0, args.window, deadline, args.proxy_stamp)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-
-    outcome = check(call_id, results)
+        stop(server)
+    try:
+        outcome = check(call_id, results)
+        mailed, unmailed = receipts_mailed(outcome["submitted"])
+    finally:
+        stop(worker)
     latencies = sorted(r["ms"] for r in results)
     span = max(r["done"] for r in results) - min(r["sent"] for r in results)
     log = (var_dir / "gunicorn.log").read_text(errors="replace")
     if outcome["errors_5xx"] or "Traceback" in log:
         print(log[-4000:])
+    worker_log = (var_dir / "worker.log").read_text(errors="replace")
+    if unmailed or "Traceback" in worker_log:
+        print(worker_log[-4000:])
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
     summary = {
         "clients": args.clients,
@@ -515,6 +578,8 @@ def main() -> None:
         "submitted": outcome["submitted"],
         "errors_other": outcome["errors_other"],
         "health_per_s": round(health, 1),
+        "receipts_mailed": mailed,
+        "receipts_not_mailed": unmailed,
     }
     if not args.keep_db:
         connection.close()

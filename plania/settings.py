@@ -173,8 +173,8 @@ PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # Uploads ----------------------------------------------------------------------------
 # Owned by plania/documents (docs/documents.md). Attachments live in the "private"
 # storage, outside the web root (never under STATIC_ROOT, no MEDIA_URL route); they are
-# served only by a view that checks who may see the dossier. Swap the backend for S3
-# (django-storages) by configuration: the code only uses the storage API.
+# served only by a view that checks who may see the dossier. The code only uses the storage
+# API, so PLANIA_S3_BUCKET (below) swaps it for an S3-compatible bucket.
 PLANIA_PRIVATE_ROOT = Path(os.environ.get("PLANIA_PRIVATE_ROOT", MEDIA_ROOT / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -189,6 +189,25 @@ STORAGES = {
         },
     },
 }
+# Several machines (docs/deploy.md): PLANIA_S3_BUCKET puts the "private" storage (uploads,
+# export files) in an S3-compatible bucket through django-storages, private (no ACL, signed
+# URLs never handed out: files are served through PlanIA's views), under PLANIA_S3_PREFIX.
+# Credentials come from the usual AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
+# or the machine's role; PLANIA_S3_ENDPOINT_URL for a non-AWS provider (OVH, Scaleway, MinIO).
+PLANIA_S3_BUCKET = os.environ.get("PLANIA_S3_BUCKET", "")
+if PLANIA_S3_BUCKET:
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PLANIA_S3_BUCKET,
+            "location": os.environ.get("PLANIA_S3_PREFIX", "private"),
+            "endpoint_url": os.environ.get("PLANIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PLANIA_S3_REGION") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 # Per file, per dossier (its own documents; the files sent with messages have the same
 # limits apart), and for zip-based documents (docx, xlsx, odt...: archive bombs).
 PLANIA_UPLOAD_MAX_BYTES = int(os.environ.get("PLANIA_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import posixpath
 import shutil
 import sqlite3
 import subprocess
@@ -20,7 +21,8 @@ from typing import Any
 import django
 from django.apps import apps
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,12 +46,29 @@ def sha256_of(path: Path) -> str:
 
 
 def file_roots() -> dict[str, Path]:
-    """The folders of uploaded files: MEDIA_ROOT and the private storage."""
+    """The folders of uploaded files on this machine's disk: MEDIA_ROOT, and the private
+    storage when it is a folder (not a bucket: see `private_bucket`)."""
     roots = {"media": Path(settings.MEDIA_ROOT)}
-    private = getattr(storages["private"], "location", None)
-    if private:
-        roots["private"] = Path(private)
+    private = storages["private"]
+    if isinstance(private, FileSystemStorage):
+        roots["private"] = Path(private.location)
     return roots
+
+
+def private_bucket() -> Storage | None:
+    """The private storage when it is not a folder of this machine (an S3 bucket with
+    PLANIA_S3_BUCKET): its files are copied through the storage API."""
+    private = storages["private"]
+    return None if isinstance(private, FileSystemStorage) else private
+
+
+def storage_names(storage: Storage, folder: str = "") -> list[str]:
+    """Every file name of `storage` under `folder`, recursively, sorted."""
+    dirs, files = storage.listdir(folder)
+    names = [posixpath.join(folder, f) if folder else f for f in files]
+    for d in dirs:
+        names += storage_names(storage, posixpath.join(folder, d) if folder else d)
+    return sorted(names)
 
 
 def _files_under(root: Path, skip: Path | None = None) -> list[Path]:
@@ -127,6 +146,13 @@ def backup(output: Path) -> dict[str, Any]:
             target_path = output / "files" / name / path.relative_to(root)
             target_path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target_path)
+    bucket = private_bucket()
+    if bucket is not None:
+        for name in storage_names(bucket):
+            target_path = output / "files" / "private" / name
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            with bucket.open(name, "rb") as src, target_path.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
     manifest = {
         "format": FORMAT,
         "created_at": timezone.now().isoformat(),
@@ -182,7 +208,10 @@ def restore(source: Path) -> dict[str, Any]:
             % {"n": rows}
         )
     roots = file_roots()
-    occupied = [r for r in roots.values() if _files_under(r)]
+    occupied = [str(r) for r in roots.values() if _files_under(r)]
+    bucket = private_bucket()
+    if bucket is not None and storage_names(bucket):
+        occupied.append(_("le stockage privé (%(backend)s)") % {"backend": type(bucket).__name__})
     if occupied:
         raise BackupError(
             _("Le dossier de fichiers %(path)s n'est pas vide.") % {"path": occupied[0]}
@@ -220,6 +249,19 @@ def restore(source: Path) -> dict[str, Any]:
             shutil.copy2(path, target)
             if sha256_of(target) != manifest["files"][str(path.relative_to(source))]:
                 raise BackupError(_("Copie altérée : %(path)s.") % {"path": target})
+    if bucket is not None:
+        folder = source / "files" / "private"
+        for path in _files_under(folder):
+            name = path.relative_to(folder).as_posix()
+            with path.open("rb") as f:
+                saved = bucket.save(name, File(f))
+            digest = hashlib.sha256()
+            with bucket.open(saved, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+            expected = manifest["files"][str(path.relative_to(source))]
+            if saved != name or digest.hexdigest() != expected:
+                raise BackupError(_("Copie altérée : %(path)s.") % {"path": name})
     counts = table_counts()
     differ = {t: (n, counts.get(t)) for t, n in manifest["counts"].items() if counts.get(t) != n}
     if differ:

@@ -80,3 +80,79 @@ def test_round_trip_on_sqlite(tmp_path, media):
 @pytest.mark.django_db(transaction=True)
 def test_round_trip_on_postgresql(tmp_path, media):
     round_trip(tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_round_trip_with_the_private_storage_in_a_bucket(settings, tmp_path):
+    """With PLANIA_S3_BUCKET the private storage is not a folder: backup and restore copy
+    its files through the storage API (here Django's in-memory storage stands for the
+    bucket, which the tests cannot reach)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from plania.ops.backup import private_bucket, storage_names
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    bucket = private_bucket()
+    assert bucket is not None and "private" not in file_roots()
+    call_command("demo_setup", verbosity=0)
+    bucket.save("documents/2026/piece.pdf", ContentFile(b"%PDF-1.4 demo"))
+    bucket.save("exports/rapport.pdf", ContentFile(b"%PDF-1.4 rapport"))
+    counts, balances, names = table_counts(), ledger_balances(), storage_names(bucket)
+    assert {"documents/2026/piece.pdf", "exports/rapport.pdf"} <= set(names)
+    out = tmp_path / "backup"
+    call_command("backup", "--output", str(out), verbosity=0)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {f"files/private/{n}" for n in names} <= set(manifest["files"])
+
+    with pytest.raises(CommandError, match="pas vide"):
+        call_command("restore", str(out))
+    call_command("flush", "--noinput", verbosity=0)
+    with pytest.raises(CommandError, match="pas vide"):  # the bucket still holds files
+        call_command("restore", str(out))
+    for name in storage_names(bucket):
+        bucket.delete(name)
+    call_command("restore", str(out), verbosity=0)
+    assert table_counts() == counts and ledger_balances() == balances
+    bucket = storages["private"]
+    assert storage_names(bucket) == names
+    assert bucket.open("documents/2026/piece.pdf").read() == b"%PDF-1.4 demo"
+
+
+def test_the_bucket_setting_selects_s3_storage(tmp_path):
+    """PLANIA_S3_BUCKET switches the private storage to django-storages' S3 backend (built
+    without reaching any network)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from django.core.files.storage import storages; s = storages['private']; "
+        "print(type(s).__module__, type(s).__name__, s.bucket_name, s.location, s.endpoint_url)"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "plania.settings",
+        "PLANIA_S3_BUCKET": "plania-prive",
+        "PLANIA_S3_PREFIX": "instance-1",
+        "PLANIA_S3_ENDPOINT_URL": "https://s3.gra.io.cloud.ovh.net",
+    }
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "plania", "shell", "--verbosity", "0", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[-1].split()
+    assert out == [
+        "storages.backends.s3",
+        "S3Storage",
+        "plania-prive",
+        "instance-1",
+        "https://s3.gra.io.cloud.ovh.net",
+    ]
