@@ -6,10 +6,17 @@ a zip holding one UTF-8 CSV, comma-separated, with a header of the official colu
 (`StockUniteLegale_utf8.csv`, about 28 million rows). The reader:
 
 - takes the CSV or the zip (the zip is read member-wise, never extracted);
+- refuses, before reading a row, a file (or a zip member, by the size its header
+  declares) larger than `max_bytes()` (PLANIA_SIRENE_MAX_BYTES, 32 GiB by default);
 - checks the header once: a missing required column is a `SireneFileError` naming it;
 - yields one validated row (`UnitRow` / `EstablishmentRow`) or one `Skip` (line number,
   key, reason) per record, holding nothing else in memory;
 - validates SIREN and SIRET with python-stdnum (Luhn; La Poste's SIRET rule included).
+
+A bad *record* is a Skip; a bad *file* is a `SireneFileError` naming the line: bytes that
+are not UTF-8, a quoted field or a last record cut short (a truncated download), a damaged
+or incomplete zip. `check_stock` reads a whole file for those alone, without writing
+anything, so that the import can refuse a bad file before it writes its first batch.
 
 The generator writes files in exactly that format (official header, valid SIRENs and
 SIRETs), seeded, streaming, for tests and for `bench/import_sirene.py`.
@@ -21,14 +28,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import zipfile
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -165,8 +174,36 @@ CATEGORIES = frozenset({"", "PME", "ETI", "GE"})
 TEXT_LIMITS = {"denomination": 255, "last_name": 100, "usage_name": 100, "first_name": 100}
 
 
+# INSEE's uncompressed stock files weigh a few GB each (StockEtablissement, the larger,
+# under 10 GB in 2025). A file, or a zip member whose header declares an uncompressed size,
+# above this is refused before a row is read: a "billion-row" file costs no time. Reading
+# a zip member never yields more than the size its header declares (zipfile stops there,
+# and the CRC check then fails), so the declared size is a true bound.
+MAX_BYTES_ENV = "PLANIA_SIRENE_MAX_BYTES"
+DEFAULT_MAX_BYTES = 32 * 1024**3
+
+
 class SireneFileError(Exception):
-    """The whole file cannot be read (missing columns, not a CSV, not UTF-8, empty zip)."""
+    """The whole file cannot be read (missing columns, not a CSV, not UTF-8, empty zip,
+    truncated, too large)."""
+
+
+def max_bytes() -> int:
+    """The largest file (or zip member, uncompressed) accepted: PLANIA_SIRENE_MAX_BYTES."""
+    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SireneFileError(f"{MAX_BYTES_ENV}={raw!r} is not a positive number of bytes")
+    return value
+
+
+def _size(n: int) -> str:
+    return f"{n:,} bytes ({n / 1024**3:.1f} GiB)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,13 +252,25 @@ class EstablishmentRow:
 
 
 @contextmanager
-def open_stock(path: str | Path) -> Iterator[TextIO]:
-    """A text stream over the CSV, whether `path` is the CSV or a zip holding it."""
+def open_stock(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary stream over the CSV, whether `path` is the CSV or a zip holding it.
+
+    The size is checked first (the file's, or the member's declared uncompressed size).
+    A file that starts like a zip but has no table of contents at its end is a zip cut
+    short (an interrupted download), said so rather than read as a CSV.
+    """
     path = Path(path)
+    if not path.exists():
+        raise SireneFileError("no such file")
     if not path.is_file():
-        raise SireneFileError(f"{path}: no such file")
+        raise SireneFileError("not a regular file (a directory, a pipe?): give the CSV or the zip")
+    limit = max_bytes()
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise SireneFileError(f"damaged zip ({exc}): download it again") from exc
+        with archive:
             members = [
                 m
                 for m in archive.infolist()
@@ -229,21 +278,35 @@ def open_stock(path: str | Path) -> Iterator[TextIO]:
             ]
             if len(members) != 1:
                 names = ", ".join(m.filename for m in archive.infolist()) or "nothing"
+                raise SireneFileError(f"the zip must hold exactly one .csv file (it holds {names})")
+            member = members[0]
+            if member.file_size > limit:
                 raise SireneFileError(
-                    f"{path}: the zip must hold exactly one .csv file (it holds {names})"
+                    f"the zip declares {member.filename} at {_size(member.file_size)} "
+                    f"uncompressed, above the limit of {_size(limit)} ({MAX_BYTES_ENV}); "
+                    "INSEE's stock files weigh a few GB, check that it is the right file"
                 )
-            with archive.open(members[0]) as raw:
-                # utf-8-sig: a BOM, if any, is not part of the first column's name.
-                with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
-                    yield text
-    else:
-        with open(path, encoding="utf-8-sig", newline="") as text:
-            yield text
+            with archive.open(member) as raw:
+                yield raw
+        return
+    size = path.stat().st_size
+    if size > limit:
+        raise SireneFileError(
+            f"the file weighs {_size(size)}, above the limit of {_size(limit)} "
+            f"({MAX_BYTES_ENV}); INSEE's stock files weigh a few GB, check that it is the "
+            "right file"
+        )
+    with open(path, "rb") as raw:
+        if raw.read(4) == b"PK\x03\x04":
+            raise SireneFileError(
+                "a zip whose end is missing (no table of contents): the download was "
+                "cut short; download it again"
+            )
+        raw.seek(0)
+        yield raw
 
 
-def _header(
-    reader: Iterator[list[str]], required: tuple[str, ...], what: str
-) -> tuple[dict[str, int], int]:
+def _header(reader: _CsvRows, required: tuple[str, ...], what: str) -> tuple[dict[str, int], int]:
     """Column positions by name, and the number of columns a record must have."""
     try:
         header = next(reader)
@@ -251,14 +314,20 @@ def _header(
         raise SireneFileError(f"empty file: expected a {what} header line") from None
     header = [name.strip() for name in header]
     missing = [name for name in required if name not in header]
+    if missing and len(header) == 1:
+        for separator, label in ((";", "semicolons"), ("\t", "tabs")):
+            if separator in header[0]:
+                raise SireneFileError(
+                    f"not a {what} file: the header reads as one column; the separator must "
+                    f"be a comma, as in INSEE's files (this file uses {label}): export it "
+                    "again as comma-separated CSV, or take INSEE's file as it is"
+                )
     if missing:
-        hint = ""
-        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-            hint = " (the separator must be a comma, as in INSEE's files)"
         raise SireneFileError(
-            f"not a {what} file: missing required column(s) {', '.join(missing)}{hint}; "
+            f"not a {what} file: missing required column(s) {', '.join(missing)}; "
             f"the header has {len(header)} column(s)"
         )
+    reader.width = len(header)
     return {name: i for i, name in enumerate(header)}, len(header)
 
 
@@ -296,7 +365,7 @@ def check_siret(value: str) -> str | None:
     return None
 
 
-def read_units(stream: TextIO) -> Iterator[UnitRow | Skip]:
+def read_units(stream: TextIO | BinaryIO) -> Iterator[UnitRow | Skip]:
     """Validated StockUniteLegale rows, or a Skip for each record that is not."""
     rows_iter = _CsvRows(stream)
     col, width = _header(rows_iter, UNIT_REQUIRED, "StockUniteLegale")
@@ -397,7 +466,7 @@ def read_units(stream: TextIO) -> Iterator[UnitRow | Skip]:
         yield unit
 
 
-def read_establishments(stream: TextIO) -> Iterator[EstablishmentRow | Skip]:
+def read_establishments(stream: TextIO | BinaryIO) -> Iterator[EstablishmentRow | Skip]:
     """Validated StockEtablissement rows, or a Skip for each record that is not."""
     rows_iter = _CsvRows(stream)
     col, width = _header(rows_iter, ESTABLISHMENT_REQUIRED, "StockEtablissement")
@@ -462,11 +531,59 @@ def read_establishments(stream: TextIO) -> Iterator[EstablishmentRow | Skip]:
         )
 
 
-class _CsvRows:
-    """csv.reader with the file's errors turned into SireneFileError and the line number."""
+def _ends_a_line(line: str | bytes) -> bool:
+    return line[-1:] in ("\n", "\r", b"\n", b"\r")
 
-    def __init__(self, stream: TextIO):
-        self._reader = csv.reader(stream)
+
+class _CsvRows:
+    """csv.reader with the file's errors turned into SireneFileError and the line number.
+
+    Binary streams are decoded line by line, so that bytes which are not UTF-8 are named
+    by their line; csv runs in strict mode, so that a quoted field still open at the end
+    of the file (a cut) is an error, not a value. A record with the wrong number of fields
+    is the readers' Skip, unless it is the last one and no line break ends it: then the
+    file was cut in the middle of it.
+    """
+
+    def __init__(self, stream: TextIO | BinaryIO):
+        self.width = 0  # set by _header
+        self._last: str | bytes = "\n"
+        self._lines_read = 0
+        self._reader = csv.reader(self._lines(stream), strict=True)
+
+    def _lines(self, stream: TextIO | BinaryIO) -> Iterator[str]:
+        if isinstance(stream, io.TextIOBase):
+            for line in stream:
+                self._last = line
+                yield line
+            return
+        number = 0
+        try:
+            for raw in stream:
+                number += 1
+                self._last = raw
+                try:
+                    # utf-8-sig on the first line: a BOM is not part of the first name.
+                    yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    column = len(raw[: exc.start].decode("utf-8", errors="replace")) + 1
+                    # Damaged deflate data inflates to garbage before the CRC (checked at
+                    # the member's end) can tell: from a zip, both causes are possible.
+                    cause = (
+                        "the zip is damaged (download it again), or its CSV was saved in "
+                        "another encoding (convert it: iconv -f WINDOWS-1252 -t UTF-8)"
+                        if isinstance(stream, zipfile.ZipExtFile)
+                        else "download the file again, or convert it (iconv -f "
+                        "WINDOWS-1252 -t UTF-8)"
+                    )
+                    raise SireneFileError(
+                        f"line {number} is not UTF-8 (byte 0x{raw[exc.start]:02X} at column "
+                        f"{column}); INSEE's files are UTF-8: {cause}"
+                    ) from exc
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise SireneFileError(
+                f"the zip is damaged or incomplete after line {number} ({exc}): download it again"
+            ) from exc
 
     @property
     def line_num(self) -> int:
@@ -477,14 +594,53 @@ class _CsvRows:
 
     def __next__(self) -> list[str]:
         try:
-            return next(self._reader)
+            row = next(self._reader)
         except UnicodeDecodeError as exc:
             raise SireneFileError(
                 f"not UTF-8 after line {self._reader.line_num}: {exc.reason}; "
                 "INSEE's files are UTF-8"
             ) from exc
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise SireneFileError(
+                    f"line {self._reader.line_num}: the file ends inside a quoted field: "
+                    "it was cut short (an interrupted download?); download it again"
+                ) from exc
             raise SireneFileError(f"unreadable CSV at line {self._reader.line_num}: {exc}") from exc
+        if self.width and row and len(row) != self.width and not _ends_a_line(self._last):
+            raise SireneFileError(
+                f"line {self._reader.line_num}: the file ends in the middle of a record "
+                f"({len(row)} of {self.width} fields, and no line break after it): it was "
+                "cut short (an interrupted download?); download it again"
+            )
+        return row
+
+
+def check_stock(
+    path: str | Path, kind: str, *, on_progress: Callable[[int], None] | None = None
+) -> int:
+    """Read the whole file for what would make it unusable (size, header, encoding, a cut,
+    a damaged zip) without validating values nor writing anything; return its number of
+    records. Streaming: memory is one line whatever the file's size."""
+    required, what = _KINDS[kind]
+    step = 100_000
+    with open_stock(path) as stream:
+        rows = _CsvRows(stream)
+        _header(rows, required, what)
+        count = 0
+        for _row in rows:
+            count += 1
+            if on_progress is not None and count % step == 0:
+                on_progress(step)
+        if on_progress is not None:
+            on_progress(count % step)
+    return count
+
+
+_KINDS = {
+    "units": (UNIT_REQUIRED, "StockUniteLegale"),
+    "establishments": (ESTABLISHMENT_REQUIRED, "StockEtablissement"),
+}
 
 
 # -- writing (tests, bench, demo) -------------------------------------------------------

@@ -5,18 +5,32 @@ sentence it comes from. Validation refuses, naming the file, the path inside the
 document and the rule broken: an unknown field, a negative amount, axes not summing to
 the plan's budget, sub-envelopes above their axis or parent, a floor above its cap, a
 target without a period, an unknown source key, a duplicate code.
+
+A bad *file* is refused the same way, before anything is written to the database: larger
+than `PLANIA_PLAN_FILE_MAX_BYTES` (1 MiB; the shipped plan weighs 12 KB), not UTF-8
+(the line and the byte), indented with tabs, cut short (YAML that stops in the middle of
+a value, or no line break at the end), or a YAML document whose aliases expand to more
+than `PLANIA_PLAN_FILE_MAX_NODES` values (100,000; "billion laughs": a few hundred bytes
+that expand to 10^9 values).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# Limits checked before the file is parsed (size) and before it is validated (expansion).
+MAX_BYTES_ENV = "PLANIA_PLAN_FILE_MAX_BYTES"
+DEFAULT_MAX_BYTES = 1024 * 1024
+MAX_NODES_ENV = "PLANIA_PLAN_FILE_MAX_NODES"
+DEFAULT_MAX_NODES = 100_000
 
 
 class PlanFileError(Exception):
@@ -344,13 +358,112 @@ _MESSAGES = {
 }
 
 
+def _limit(file: str, env: str, default: int) -> int:
+    raw = os.environ.get(env, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise PlanFileError(file, [("", f"{env}={raw!r} is not a positive whole number")])
+    return int(raw)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Recursive(Exception):
+    pass
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """How many values the document has once its aliases are expanded, counted on the
+    node graph (a shared node is counted once per use, computed once): linear in the
+    file's size, never in the expansion's."""
+    done: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in done:
+            return done[key]
+        if key in open_:
+            raise _Recursive
+        open_.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        open_.discard(key)
+        if total > limit:
+            raise _TooLarge
+        done[key] = total
+        return total
+
+    return size(root)
+
+
+def _load_yaml(text: str, file: str) -> Any:
+    """yaml.safe_load, with the expansion of aliases bounded before anything is built."""
+    limit = _limit(file, MAX_NODES_ENV, DEFAULT_MAX_NODES)
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise PlanFileError(
+                file, [("", "the document is nested too deeply to be a plan file")]
+            ) from None
+        if node is None:
+            return None
+        try:
+            _expanded_size(node, limit)
+        except _TooLarge:
+            raise PlanFileError(
+                file,
+                [
+                    (
+                        "",
+                        f"the document expands to more than {limit:,} values through its "
+                        "YAML aliases (*name repeats the value anchored &name); a plan file "
+                        "has a few thousand: write the values out, or check where the file "
+                        f"comes from ({MAX_NODES_ENV})",
+                    )
+                ],
+            ) from None
+        except _Recursive:
+            raise PlanFileError(
+                file,
+                [("", "a YAML alias refers to a value that contains it: a plan file is a tree")],
+            ) from None
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, str]:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = str(getattr(exc, "problem", "") or "")
+    if "'\\t'" in problem:  # PyYAML: "found character '\t' that cannot start any token"
+        return where, (
+            "not valid YAML: a tab character; YAML indents with spaces, never tabs: "
+            "replace the tabs with spaces (most editors: convert indentation to spaces)"
+        )
+    if mark is not None and mark.index >= len(text.rstrip()):
+        return where, (
+            f"not valid YAML: the file ends in the middle of a value ({problem}): a "
+            "closing quote or bracket is missing, or the file was cut short; copy or "
+            "download it whole and load it again"
+        )
+    return where, f"not valid YAML: {exc}"
+
+
 def parse_plan_text(text: str, file: str) -> PlanDoc:
     try:
-        data: Any = yaml.safe_load(text)
+        data: Any = _load_yaml(text, file)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise PlanFileError(file, [(where, f"not valid YAML: {exc}")]) from exc
+        raise PlanFileError(file, [_yaml_problem(exc, text)]) from exc
     if not isinstance(data, dict):
         raise PlanFileError(file, [("", "a plan file is a YAML mapping (key: value)")])
     try:
@@ -363,22 +476,76 @@ def parse_plan_text(text: str, file: str) -> PlanDoc:
             if err["type"] == "missing" and path.endswith("period"):
                 message = "a target needs a period (period: {start: YYYY-MM-DD, end: YYYY-MM-DD})"
             problems.append((path, message))
-        raise PlanFileError(file, problems) from exc
-    problems = _semantic_problems(doc)
+        raise PlanFileError(file, _cut_hint(text, problems)) from exc
+    problems = _cut_hint(text, _semantic_problems(doc))
     if problems:
         raise PlanFileError(file, problems)
     return doc
+
+
+def _cut_hint(text: str, problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A plan file ends with a line break. One that does not was most likely cut in the
+    middle of its last line (an interrupted copy or download), and may still be valid
+    YAML and even a valid plan, with the rest of its axes, targets or figures gone:
+    reloading it would withdraw their money. So it is refused, whether or not it has
+    other problems (then the cut may be their cause)."""
+    if text and not text.endswith("\n"):
+        problems = [
+            *problems,
+            (
+                f"line {text.count(chr(10)) + 1}",
+                "the file does not end with a line break: it may have been cut short (copy "
+                "or download it whole); if its last line is complete, add a line break "
+                "after it",
+            ),
+        ]
+    return problems
 
 
 def read_plan_file(path: str | Path) -> tuple[PlanDoc, str]:
     """Parse and validate a plan file; returns the document and the file's sha256."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
     except OSError as exc:
         raise PlanFileError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from exc
+    limit = _limit(str(path), MAX_BYTES_ENV, DEFAULT_MAX_BYTES)
+    if size > limit:
+        raise PlanFileError(
+            str(path),
+            [
+                (
+                    "",
+                    f"the file weighs {size:,} bytes, above the limit of {limit:,} "
+                    f"({MAX_BYTES_ENV}); a plan file weighs a few dozen KB: is it the "
+                    "right file?",
+                )
+            ],
+        )
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)  # the file may have grown since stat()
+    except OSError as exc:
+        raise PlanFileError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from exc
+    if len(raw) > limit:
+        raise PlanFileError(
+            str(path), [("", f"the file weighs more than the limit of {limit:,} bytes")]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise PlanFileError(str(path), [("", "the file is not UTF-8 text")]) from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise PlanFileError(
+            str(path),
+            [
+                (
+                    f"line {line}, column {column}",
+                    f"byte 0x{raw[exc.start]:02X} is not UTF-8 (an accented letter saved as "
+                    "Latin-1 or Windows-1252?): the file is not UTF-8 text; save it as UTF-8 "
+                    "and load it again",
+                )
+            ],
+        ) from exc
     return parse_plan_text(text, path.name), hashlib.sha256(raw).hexdigest()

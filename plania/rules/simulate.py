@@ -11,9 +11,11 @@ that is the legal basis): that is what the Region would commit. The per-applicat
 file carries every figure, so the totals are the sums of its rows where `fundable` is 1.
 """
 
+import csv
 import json
+import stat
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -67,10 +69,17 @@ FLAG_COLUMNS = ("deep_tech", "lab_collaboration")
 MAX_AMOUNT_EUR = 10**12
 PROGRESS_MIN_ROWS = 50_000
 CHUNK_ROWS = 500_000
+# The largest applications file read. A million applications weigh about 100 MB, and
+# polars holds the file in memory (a few times its size): a larger file, whatever number
+# of rows it claims, is refused before it is read. `plania simulate` takes the limit from
+# PLANIA_SIMULATE_MAX_BYTES; the rules core reads no environment.
+MAX_INPUT_BYTES = 1024**3
+_PEEK = 64 * 1024
 
 
 class SimulationInputError(ValueError):
-    """The file cannot be used at all (unreadable, required column missing)."""
+    """The file cannot be used at all (unreadable, too large, not UTF-8, not separated by
+    commas, cut short, required column missing)."""
 
 
 @dataclass(frozen=True)
@@ -105,20 +114,202 @@ def _clean(c: str) -> pl.Expr:
     return pl.col(c)
 
 
-def read_applications(path: Path | str) -> Applications:
+@dataclass(frozen=True)
+class _Source:
+    """The applications file: a regular file (read by polars from disk), or the bytes of
+    a pipe or a device, read here up to the limit and never beyond."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    def csv_input(self) -> Path | bytes:
+        return self.path if self.path is not None else (self.data or b"")
+
+    def head(self) -> bytes:
+        if self.path is None:
+            return (self.data or b"")[:_PEEK]
+        with open(self.path, "rb") as f:
+            return f.read(_PEEK)
+
+    def tail(self) -> bytes:
+        if self.path is None:
+            return (self.data or b"")[-_PEEK:]
+        with open(self.path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - _PEEK))
+            return f.read()
+
+    def lines(self) -> Iterator[bytes]:
+        if self.path is None:
+            yield from (self.data or b"").splitlines(keepends=True)
+            return
+        with open(self.path, "rb") as f:
+            yield from f
+
+    def count_lines(self) -> int:
+        if self.path is None:
+            data = self.data or b""
+            return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        count, last = 0, b"\n"
+        with open(self.path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                count += chunk.count(b"\n")
+                last = chunk[-1:]
+        return count + (0 if last == b"\n" else 1)
+
+
+def _open_source(path: Path | str, max_bytes: int) -> _Source:
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise SimulationInputError(f"{path}: illisible / cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise SimulationInputError(f"{path}: est un dossier / is a directory")
+    if stat.S_ISREG(st.st_mode):
+        if st.st_size > max_bytes:
+            raise SimulationInputError(
+                f"{path}: fichier trop gros / file too large: {st.st_size:,} octets/bytes, "
+                f"limite/limit {max_bytes:,} (PLANIA_SIMULATE_MAX_BYTES) — découpez-le / "
+                "split it"
+            )
+        return _Source(str(path), path=p)
+    try:
+        with open(p, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise SimulationInputError(f"{path}: illisible / cannot be read: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise SimulationInputError(
+            f"{path}: flux trop gros / stream too large: plus de / more than {max_bytes:,} "
+            "octets/bytes (PLANIA_SIMULATE_MAX_BYTES) — découpez-le / split it"
+        )
+    return _Source(str(path), data=data)
+
+
+def _not_utf8(name: str, line: int, raw: bytes, exc: UnicodeDecodeError) -> SimulationInputError:
+    column = len(raw[: exc.start].decode("utf-8", errors="replace")) + 1
+    return SimulationInputError(
+        f"{name}: ligne/line {line}, colonne/column {column}: pas en UTF-8 / not UTF-8 "
+        f"(octet/byte 0x{raw[exc.start]:02X}, un « é » en Latin-1 ? / an 'é' in Latin-1?) — "
+        "enregistrez-le en UTF-8 / save it as UTF-8"
+    )
+
+
+def _cut_short(name: str, line: int, detail: str) -> SimulationInputError:
+    return SimulationInputError(
+        f"{name}: ligne/line {line}: le fichier s'arrête au milieu d'une ligne / the file "
+        f"ends in the middle of a row ({detail}) — fichier tronqué, exportez-le à nouveau / "
+        "the file was cut short, export it again"
+    )
+
+
+def _check_header(source: _Source) -> int:
+    """The header's number of fields, after checking that it is UTF-8, separated by commas
+    and has every required column (polars would read a Latin-1 header lossily, and a
+    semicolon-separated file as one column)."""
+    head = source.head()
+    first = head.split(b"\n", 1)[0]
+    try:
+        header = first.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(source.name, 1, first, exc) from None
+    if not header.strip():
+        raise SimulationInputError(
+            f"{source.name}: fichier vide / empty file (expected: {', '.join(COLUMNS)})"
+        )
+    names = [n.strip() for n in next(csv.reader([header]))]
+    absent = [c for c in COLUMNS if c not in names]
+    if absent and len(names) == 1:
+        for separator, label in ((";", "';'"), ("\t", "tab")):
+            if separator in header:
+                raise SimulationInputError(
+                    f"{source.name}: ligne/line 1: séparateur / separator {label} au lieu de "
+                    "la virgule / instead of a comma — enregistrez-le en CSV séparé par des "
+                    "virgules / save it as comma-separated CSV"
+                )
+    if absent:
+        raise SimulationInputError(
+            f"{source.name}: colonne(s) manquante(s) / missing column(s): {', '.join(absent)} "
+            f"(expected: {', '.join(COLUMNS)})"
+        )
+    return len(names)
+
+
+def _check_end(source: _Source, width: int) -> None:
+    """A last line with no line break after it and too few fields, or an open quote, is a
+    file cut short (polars would read the missing cells as empty, and the rules would
+    evaluate a truncated amount). A complete last line without a line break is fine."""
+    tail = source.tail()
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    try:
+        fields = next(csv.reader([last], strict=True), [])
+    except csv.Error:
+        raise _cut_short(
+            source.name, source.count_lines(), "guillemet ouvert / open quote"
+        ) from None
+    if len(fields) != width:
+        raise _cut_short(
+            source.name, source.count_lines(), f"{len(fields)} champs/fields sur/of {width}"
+        )
+
+
+def _explain(source: _Source, width: int, exc: Exception) -> SimulationInputError:
+    """Why polars could not read the file, found again line by line (only when it failed:
+    the file is read once more, streaming)."""
+    state = {"line": 0}
+
+    def decoded() -> Iterator[str]:
+        for raw in source.lines():
+            state["line"] += 1
+            try:
+                yield raw.decode("utf-8-sig" if state["line"] == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                raise _not_utf8(source.name, state["line"], raw, err) from None
+
+    reader = csv.reader(decoded(), strict=True)
+    try:
+        for record in reader:
+            if len(record) > width:
+                return SimulationInputError(
+                    f"{source.name}: ligne/line {reader.line_num}: {len(record)} champs/fields, "
+                    f"l'en-tête en a / the header has {width} — vérifiez le séparateur et les "
+                    "guillemets / check the separator and the quotes"
+                )
+    except SimulationInputError as err:
+        return err
+    except csv.Error as err:
+        if "unexpected end of data" in str(err):
+            return _cut_short(source.name, reader.line_num, "guillemet ouvert / open quote")
+        return SimulationInputError(
+            f"{source.name}: ligne/line {reader.line_num}: CSV illisible / unreadable CSV: {err}"
+        )
+    return SimulationInputError(f"{source.name}: cannot be read as CSV: {exc}")
+
+
+def read_applications(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> Applications:
     """Read the applications CSV. A bad value refuses its row (reported), not the file.
+
+    The file as a whole is refused (SimulationInputError, naming the line when there is
+    one) when it is larger than `max_bytes` (checked before reading), not UTF-8, not
+    separated by commas, cut short, or lacks a required column.
 
     One lazy polars pass: every cell is read as text, then typed; a cell is bad when its
     text is there but does not read as its type or is out of range. An empty cell is a
     missing input, which the rules report as "unknown" (not an error).
     """
+    source = _open_source(path, max_bytes)
+    width = _check_header(source)
+    _check_end(source, width)
     try:
-        raw = pl.read_csv(path, infer_schema=False, has_header=True)
-        header = raw.columns
+        raw = pl.read_csv(source.csv_input(), infer_schema=False, has_header=True)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SimulationInputError(f"{path}: cannot be read as CSV: {exc}") from None
-    absent = [c for c in COLUMNS if c not in header]
-    if absent:
+        raise _explain(source, width, exc) from None
+    absent = [c for c in COLUMNS if c not in raw.columns]
+    if absent:  # polars read the header otherwise than csv did (it should not)
         raise SimulationInputError(
             f"{path}: colonne(s) manquante(s) / missing column(s): {', '.join(absent)} "
             f"(expected: {', '.join(COLUMNS)})"
@@ -541,6 +732,7 @@ def simulate_file(
     overrides: Mapping[str, object] | None = None,
     keep_rows: bool = False,
     progress: bool | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
 ) -> Simulation:
     """Read the file, evaluate the scheme version in force on `at`, sum up.
 
@@ -548,7 +740,7 @@ def simulate_file(
     """
     scheme = find_scheme(scheme_id, at)
     ctx = AwardContext.build(scheme, at, overrides)
-    apps = read_applications(applications)
+    apps = read_applications(applications, max_bytes=max_bytes)
     show = apps.frame.height >= PROGRESS_MIN_ROWS if progress is None else progress
     return simulate_frame(
         apps.frame,

@@ -142,13 +142,17 @@ def test_the_bucket_setting_selects_s3_storage(tmp_path):
         "PLANIA_S3_ENDPOINT_URL": "https://s3.gra.io.cloud.ovh.net",
     }
     env.pop("DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-m", "plania", "shell", "--verbosity", "0", "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()[-1].split()
+    out = (
+        subprocess.run(
+            [sys.executable, "-m", "plania", "shell", "--verbosity", "0", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.splitlines()[-1]
+        .split()
+    )
     assert out == [
         "storages.backends.s3",
         "S3Storage",

@@ -7,16 +7,18 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from plania.companies.services import ImportStats, sirene_import
-from plania.companies.sirene import SireneFileError, Skip
+from plania.companies.sirene import MAX_BYTES_ENV, SireneFileError, Skip, check_stock
 
 
 class Command(BaseCommand):
     help = (
         "Import INSEE's SIRENE stock files into the local store: StockUniteLegale (FILE) "
         "and/or StockEtablissement (--establishments), each as the CSV or the zip INSEE "
-        "publishes. Rows are streamed and upserted in batches (memory stays bounded); "
-        "invalid rows are skipped and reported with their line and reason. Running it "
-        "again with a newer file updates the store."
+        "publishes. Each file is first read through for what would make it unusable "
+        f"(larger than {MAX_BYTES_ENV}, a missing column, not UTF-8, cut short, a damaged "
+        "zip): such a file is refused and nothing is written. Rows are then streamed and "
+        "upserted in batches (memory stays bounded); invalid rows are skipped and reported "
+        "with their line and reason. Running it again with a newer file updates the store."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -57,15 +59,22 @@ class Command(BaseCommand):
             raise CommandError("give a StockUniteLegale FILE, --establishments FILE, or both")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
+        files = [
+            (kind, path)
+            for kind, path in (("units", file), ("establishments", establishments))
+            if path
+        ]
+        # Both files are checked before either is written: a bad establishments file does
+        # not leave a fresh units table beside stale establishments.
+        for kind, path in files:
+            self._check(kind, path, options["progress"])
         report_file = open(report, "w", newline="", encoding="utf-8") if report else None
         report_writer = csv.writer(report_file) if report_file else None
         if report_writer:
             report_writer.writerow(["file", "line", "key", "reason", "message"])
         summary: dict[str, dict] = {}
         try:
-            for kind, path in (("units", file), ("establishments", establishments)):
-                if not path:
-                    continue
+            for kind, path in files:
                 stats = self._import(
                     kind, path, batch_size, report_writer, options["show"], options["progress"]
                 )
@@ -76,6 +85,22 @@ class Command(BaseCommand):
                 report_file.close()
         if options["as_json"]:
             self.stdout.write(json.dumps(summary, sort_keys=True))
+
+    def _check(self, kind: str, path: str, progress: bool | None) -> None:
+        label = "StockUniteLegale" if kind == "units" else "StockEtablissement"
+        with tqdm(
+            desc=f"{label} (check)",
+            unit=" rows",
+            unit_scale=True,
+            file=sys.stderr,
+            disable=_disable(progress),
+        ) as bar:
+            try:
+                check_stock(path, kind, on_progress=bar.update)
+            except SireneFileError as exc:
+                raise CommandError(
+                    f"{path}: {exc}. Nothing was imported: the store is as it was."
+                ) from exc
 
     def _import(self, kind, path, batch_size, report_writer, show, progress) -> ImportStats:  # type: ignore[no-untyped-def]
         shown = 0
@@ -102,9 +127,14 @@ class Command(BaseCommand):
                     batch_size=batch_size,
                     on_skip=on_skip,
                     on_progress=bar.update,
+                    check=False,  # done by _check, for both files, before any write
                 )
             except SireneFileError as exc:
-                raise CommandError(f"{path}: {exc}. Nothing more was imported.") from exc
+                # Only when the file changed since it was checked: the batches written
+                # before stay (the upsert converges when the import is run again).
+                raise CommandError(
+                    f"{path}: {exc}. Nothing more was imported; run the import again."
+                ) from exc
 
     def _summary(self, path: str, stats: ImportStats) -> None:
         reasons = ", ".join(f"{r}: {n}" for r, n in sorted(stats.skipped_by_reason.items()))

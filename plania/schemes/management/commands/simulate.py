@@ -5,6 +5,7 @@ Thin on purpose: reading, rules and sums live in `plania.rules.simulate`
 (docs/simulation.md).
 """
 
+import os
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from plania.rules.award import AwardConfigError
 from plania.rules.params import ParameterError, ParameterNotInForce
 from plania.rules.schemes import SchemeFileError, SchemeNotFound
 from plania.rules.simulate import (
+    MAX_INPUT_BYTES,
     SimulationInputError,
     parse_overrides,
     simulate_file,
@@ -22,6 +24,18 @@ from plania.rules.simulate import (
 )
 
 MAX_ERRORS_SHOWN = 50
+# The largest applications file read (bytes); the default is the rules core's (1 GiB,
+# about ten million applications). A larger file is refused before it is read.
+MAX_BYTES_ENV = "PLANIA_SIMULATE_MAX_BYTES"
+
+
+def max_bytes() -> int:
+    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
+    if not raw:
+        return MAX_INPUT_BYTES
+    if not raw.isdigit() or int(raw) == 0:
+        raise CommandError(f"{MAX_BYTES_ENV}={raw!r} is not a positive whole number of bytes")
+    return int(raw)
 
 
 class Command(BaseCommand):
@@ -64,6 +78,7 @@ class Command(BaseCommand):
                 overrides=parse_overrides(options["overrides"]),
                 keep_rows=bool(options["output"]),
                 progress=False if options["no_progress"] else None,
+                max_bytes=max_bytes(),
             )
         except (
             SchemeNotFound,
