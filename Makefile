@@ -86,7 +86,7 @@ test-sqlite: install
 # of generated requests and of failures (tests/security/test_api_fuzz.py). On PostgreSQL
 # when it answers (production's database: a NUL in a string is an error there, not on
 # SQLite), else SQLite. Bounded: PLANIA_FUZZ_MAX_EXAMPLES per operation (25),
-# PLANIA_FUZZ_SECONDS of requests (120), the whole run killed at 240 s.
+# PLANIA_FUZZ_SECONDS of requests (180), the whole run killed at 240 s.
 FUZZ := PLANIA_FUZZ=1 timeout 240 $(UV) run pytest tests/security/test_api_fuzz.py -p no:randomly -q -s
 test-fuzz: install
 	@if $(UV) run python -m plania.core.dbcheck "$(PG_URL)"; then \

@@ -113,6 +113,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Planner costs for a database on SSD or in memory, as PostgreSQL's documentation
+    # advises (the default 4 is for spinning disks): with it the SCDL export's join to the
+    # companies takes the faster plan (bench/steering_at_scale.py). Set per connection,
+    # so no superuser is needed; PLANIA_PG_RANDOM_PAGE_COST="" keeps the server's value.
+    _random_page_cost = os.environ.get("PLANIA_PG_RANDOM_PAGE_COST", "1.1")
+    if _random_page_cost:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = (
+            f"{_options.get('options', '')} -c random_page_cost={float(_random_page_cost)}"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first (OWASP ASVS 2.4); the others only verify old hashes.

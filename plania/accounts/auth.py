@@ -12,8 +12,7 @@ once, without falling back to the session.
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from plania.accounts.models import User
@@ -33,12 +32,3 @@ class ApiTokenAuth(HttpBearer):
 
 
 api_auth: list[Any] = [ApiTokenAuth(), django_auth]
-
-
-def api_require_verified_email(request: HttpRequest) -> User:
-    """The authenticated user if their address is verified, else 403 (for applicant
-    operations, as `require_verified_email` for views)."""
-    user = request.auth  # type: ignore[attr-defined]
-    if not isinstance(user, User) or not user.email_verified:
-        raise HttpError(403, _("Vérifiez d'abord votre adresse e-mail."))
-    return user

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from plania.accounts.auth import api_auth
+from plania.api.access import api_access
 from plania.companies.selectors import companies_of
 
 router = Router(tags=["accounts"], auth=api_auth)
@@ -22,6 +23,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user")
+@api_access("authenticated", objects="the caller's own account")
 def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     user = request.auth  # type: ignore[attr-defined]
     return {
@@ -40,6 +42,7 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     response=dict[str, Any],
     summary="The authenticated user's data (account, memberships, dossiers, messages, views)",
 )
+@api_access("authenticated", objects="the caller's own data only")
 def me_export(request: HttpRequest) -> dict[str, Any]:
     from plania.privacy.selectors import personal_data
 

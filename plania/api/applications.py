@@ -4,7 +4,7 @@ Auth: a personal token (`Authorization: Bearer ...`) or the browser session
 (plania.accounts.auth.api_auth); the catalogue and the pre-check are public. Applicant
 operations need a verified e-mail address.
 
-Errors are structured, with a 4xx code:
+Errors answer in the API's one format (plania.api.errors), with a 4xx status:
 
     {"detail": "what happened", "code": "invalid", "errors": {"field": ["message", ...]}}
 
@@ -18,14 +18,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from plania.accounts.auth import api_auth
-from plania.accounts.models import User
-from plania.api.access import public_api
+from plania.api.access import api_access
+from plania.api.errors import ApiError, refusal
 from plania.applications import services
 from plania.applications.eligibility import (
     COMPANY_INPUTS,
@@ -35,7 +35,12 @@ from plania.applications.eligibility import (
     parse_precheck_input,
 )
 from plania.applications.models import Application, Call
-from plania.applications.selectors import applications_of, call_rules_date, calls_listed
+from plania.applications.selectors import (
+    application_of,
+    applications_of,
+    call_rules_date,
+    calls_listed,
+)
 from plania.applications.services import ApplicationError
 from plania.applications.workflow import BY_NAME
 from plania.companies.selectors import companies_of
@@ -57,53 +62,30 @@ STATUS = {
 }
 
 
-class ErrorOut(Schema):
-    detail: str
-    code: str
-    errors: dict[str, list[str]] = {}
+class ApplicationErrorOut(ApiError):
+    """The one error format; a stale `version` also gives the dossier's current one."""
+
     current_version: int | None = None
 
 
-ERRORS: dict[int, Any] = {status: ErrorOut for status in (400, 403, 404, 409, 422)}
-
-
-def _error(
-    status: int,
-    detail: str,
-    code: str,
-    errors: dict[str, list[str]] | None = None,
-    current_version: int | None = None,
-) -> Status[dict[str, Any]]:
-    return Status(
-        status,
-        {
-            "detail": detail,
-            "code": code,
-            "errors": errors or {},
-            "current_version": current_version,
-        },
-    )
+ERRORS: dict[int, Any] = {status: ApplicationErrorOut for status in (400, 403, 404, 409, 422)}
+MEMBER = "dossiers of the companies the caller is an active member of"
 
 
 def _refusal(exc: ApplicationError) -> Status[dict[str, Any]]:
-    return _error(STATUS.get(exc.code, 400), exc.message, exc.code, exc.errors, exc.current_version)
-
-
-def _verified(request: HttpRequest) -> User | None:
-    user = request.auth  # type: ignore[attr-defined]
-    if isinstance(user, User) and user.email_verified:
-        return user
-    return None
-
-
-def _unverified() -> Status[dict[str, Any]]:
-    return _error(403, _("Vérifiez d'abord votre adresse e-mail."), "unverified")
+    return refusal(
+        STATUS.get(exc.code, 400),
+        exc.message,
+        exc.code,
+        exc.errors,
+        current_version=exc.current_version,
+    )
 
 
 # -- Schemas ------------------------------------------------------------------------------
 
 
-class EnvelopeOut(Schema):
+class CallEnvelopeOut(Schema):
     code: str
     name_fr: str
     name_en: str
@@ -126,7 +108,7 @@ class CallOut(Schema):
     opens_at: datetime
     closes_at: datetime
     status: str
-    envelope: EnvelopeOut
+    envelope: CallEnvelopeOut
     rules: list[RuleOut]
 
 
@@ -222,7 +204,7 @@ class ReceiptOut(Schema):
     submitted_data: dict[str, Any]
 
 
-class EventOut(Schema):
+class ApplicationEventOut(Schema):
     transition: str
     label: str
     from_state: str
@@ -316,14 +298,14 @@ def _fresh(app: Application) -> dict[str, Any]:
 
 
 @router.get("/calls", response=list[CallOut], auth=None, summary="Open and upcoming calls")
-@public_api
+@api_access("public", objects="calls open or upcoming")
 def list_calls(request: HttpRequest) -> list[dict[str, Any]]:
     return [_call_out(c) for c in calls_listed()]
 
 
 @router.post(
     "/calls/{call}/precheck",
-    response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, Any], 404: ApiError, 422: ApiError},
     auth=None,
     summary="Am I eligible? The rules core's verdict per criterion, before any dossier",
     description=(
@@ -332,12 +314,12 @@ def list_calls(request: HttpRequest) -> list[dict[str, Any]]:
         "'unknown'. Nothing is stored."
     ),
 )
-@public_api
+@api_access("public", objects="a call's rules; nothing is stored")
 def precheck(request: HttpRequest, call: str, payload: PrecheckIn) -> Any:
     obj = get_object_or_404(Call, reference=call)
     scheme = obj.scheme
     if scheme is None:
-        return _error(404, _("Dispositif introuvable."), "not_found")
+        return refusal(404, _("Dispositif introuvable."), "not_found")
     at = call_rules_date(obj, scheme)
     known = set(scheme.inputs()) - set(DERIVED_INPUTS)
     errors: dict[str, list[str]] = {}
@@ -354,7 +336,7 @@ def precheck(request: HttpRequest, call: str, payload: PrecheckIn) -> Any:
         except ValueRefused:
             errors[name] = [_("Valeur illisible pour %(name)s.") % {"name": name}]
     if errors:
-        return _error(422, _("Certaines réponses ne sont pas lisibles."), "invalid", errors)
+        return refusal(422, _("Certaines réponses ne sont pas lisibles."), "invalid", errors)
     result = eligibility_json(evaluate(scheme, inputs, at))
     result["company_inputs"] = list(COMPANY_INPUTS)
     return result
@@ -363,10 +345,9 @@ def precheck(request: HttpRequest, call: str, payload: PrecheckIn) -> Any:
 # -- Dossiers -----------------------------------------------------------------------------
 
 
-@router.get("/", response={200: list[SummaryOut], 403: ErrorOut}, summary="My dossiers")
+@router.get("/", response={200: list[SummaryOut], 403: ApplicationErrorOut}, summary="My dossiers")
+@api_access("verified", objects=MEMBER)
 def list_applications(request: HttpRequest) -> Any:
-    if _verified(request) is None:
-        return _unverified()
     return [
         {
             "reference": a.reference,
@@ -386,10 +367,9 @@ def list_applications(request: HttpRequest) -> Any:
     summary="Create a dossier on a call for one of my companies",
     description="201 created; 200 the company already has a dossier on this call (returned).",
 )
+@api_access("verified", objects="a call, for a company the caller is an active member of")
 def create_application(request: HttpRequest, payload: CreateIn) -> Any:
-    user = _verified(request)
-    if user is None:
-        return _unverified()
+    user = request.auth  # type: ignore[attr-defined]
     call = get_object_or_404(Call, reference=payload.call)
     company = get_object_or_404(companies_of(user), siren=payload.siren)
     try:
@@ -400,9 +380,8 @@ def create_application(request: HttpRequest, payload: CreateIn) -> Any:
 
 
 @router.get("/{reference}", response={200: ApplicationOut, **ERRORS}, summary="One dossier")
+@api_access("verified", objects=MEMBER)
 def get_application(request: HttpRequest, reference: str) -> Any:
-    if _verified(request) is None:
-        return _unverified()
     app = _dossier(request, reference)
     dossier_view_record(user=request.auth, application=app)  # type: ignore[attr-defined]
     return _out(app)
@@ -419,17 +398,16 @@ def get_application(request: HttpRequest, reference: str) -> Any:
         "than the dossier's gives 409 with `current_version`, and nothing is written."
     ),
 )
+@api_access("verified", objects=MEMBER)
 def update_application(request: HttpRequest, reference: str, payload: UpdateIn) -> Any:
-    user = _verified(request)
-    if user is None:
-        return _unverified()
+    user = request.auth  # type: ignore[attr-defined]
     app = _dossier(request, reference)
     scheme = app.call.scheme
     if payload.answers is not None and scheme is not None and scheme.form is not None:
         ids = {f.id for f in scheme.form.fields()}
         unknown = sorted(set(payload.answers) - ids)
         if unknown:
-            return _error(
+            return refusal(
                 422,
                 _("Champs inconnus dans ce formulaire : %(names)s.")
                 % {"names": ", ".join(unknown)},
@@ -490,11 +468,12 @@ def _receipt(app: Application, already: bool) -> dict[str, Any]:
         "(closes_at excluded, to the second); 422 `invalid`: every field error at once."
     ),
 )
+@api_access("verified", objects=MEMBER)
 def submit_application(request: HttpRequest, reference: str) -> Any:
-    user = _verified(request)
-    if user is None:
-        return _unverified()
-    app = get_object_or_404(applications_of(user), reference=reference)
+    user = request.auth  # type: ignore[attr-defined]
+    app = application_of(user, reference)
+    if app is None:
+        raise Http404
     try:
         result = services.application_submit(
             application=app, actor=user, received_at=getattr(request, "arrived_at", None)
@@ -505,10 +484,9 @@ def submit_application(request: HttpRequest, reference: str) -> Any:
 
 
 @router.post("/{reference}/withdraw", response={200: SummaryOut, **ERRORS}, summary="Withdraw")
+@api_access("verified", objects=MEMBER)
 def withdraw_application(request: HttpRequest, reference: str, payload: WithdrawIn) -> Any:
-    user = _verified(request)
-    if user is None:
-        return _unverified()
+    user = request.auth  # type: ignore[attr-defined]
     app = get_object_or_404(applications_of(user), reference=reference)
     try:
         app = services.application_withdraw(application=app, actor=user, reason=payload.reason)
@@ -529,10 +507,9 @@ def withdraw_application(request: HttpRequest, reference: str, payload: Withdraw
     response={200: ReceiptOut, **ERRORS},
     summary="Answer a request for missing items (incomplete -> submitted)",
 )
+@api_access("verified", objects=MEMBER)
 def answer_application(request: HttpRequest, reference: str, payload: AnswerIn) -> Any:
-    user = _verified(request)
-    if user is None:
-        return _unverified()
+    user = request.auth  # type: ignore[attr-defined]
     app = get_object_or_404(applications_of(user), reference=reference)
     try:
         app = services.application_answer_missing(
@@ -545,12 +522,11 @@ def answer_application(request: HttpRequest, reference: str, payload: AnswerIn) 
 
 @router.get(
     "/{reference}/history",
-    response={200: list[EventOut], **ERRORS},
+    response={200: list[ApplicationEventOut], **ERRORS},
     summary="The dossier's state and history",
 )
+@api_access("verified", objects=MEMBER)
 def application_history(request: HttpRequest, reference: str) -> Any:
-    if _verified(request) is None:
-        return _unverified()
     app = _dossier(request, reference)
     out = []
     for e in app.events.select_related("actor"):

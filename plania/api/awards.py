@@ -4,22 +4,25 @@ Auth: a personal token or the browser session (plania.accounts.auth.api_auth). T
 access rules as the pages: committee operations for the committee role, payment orders,
 repayments, bank statements and arrears for finance, certification and direct proposals
 for officers; an award is visible to the Region's staff and to the active members of its
-company. Anyone else gets 404, as if it did not exist. Refusals are structured:
-{"detail": [{"field", "message", "code"}]}; an "approve all" that overflows the envelope
-answers 409 with the proposals that do not fit and by how much.
+company (with a verified address, as on the pages). Anyone else gets 404, as if it did
+not exist. Refusals answer in the API's one format (plania.api.errors); an "approve all"
+that overflows the envelope answers 409 with `shortfalls`: the proposals that do not fit
+and by how much.
 """
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from plania.accounts.auth import api_auth
-from plania.accounts.roles import Role
+from plania.api.access import api_access
+from plania.api.errors import ApiError, refusal
+from plania.api.types import RowId
 from plania.awards import selectors, services
 from plania.awards.models import (
     AgendaItem,
@@ -29,18 +32,11 @@ from plania.awards.models import (
     PaymentRequest,
 )
 from plania.awards.services import AwardError
-from plania.core.access import has_role
 from plania.plans.models import Envelope
 
 router = Router(tags=["awards"], auth=api_auth)
 
 STATUS = {"forbidden": 403, "state": 409, "overflow": 409, "duplicate": 409, "ledger": 409}
-
-
-class AwardFieldError(Schema):
-    field: str
-    message: str
-    code: str
 
 
 class ShortfallOut(Schema):
@@ -53,48 +49,42 @@ class ShortfallOut(Schema):
     short_by: Decimal
 
 
-class AwardErrorOut(Schema):
-    detail: list[AwardFieldError]
+class AwardErrorOut(ApiError):
+    """The one error format; an overflowing "approve all" also lists the shortfalls."""
+
     shortfalls: list[ShortfallOut] = []
 
 
 ERRORS = {s: AwardErrorOut for s in (403, 409, 422)}
+AWARD_OBJECTS = (
+    "every award for the Region's staff (is_staff or any staff role); the awards of the "
+    "caller's companies for their active members"
+)
 
 
 def _error(exc: AwardError) -> Status:
-    detail = [
-        {"field": field, "message": message, "code": exc.code}
-        for field, messages in exc.errors.items()
-        for message in messages
-    ] or [{"field": "__all__", "message": exc.message, "code": exc.code}]
-    return Status(
+    return refusal(
         STATUS.get(exc.code, 422),
-        {
-            "detail": detail,
-            "shortfalls": [
-                {
-                    "item": s.item.pk,
-                    "position": s.item.position,
-                    "beneficiary": s.item.beneficiary_name,
-                    "dossier": s.item.dossier_reference,
-                    "amount": s.item.proposed_total,
-                    "envelope": s.envelope.code,
-                    "short_by": s.short_by,
-                }
-                for s in exc.shortfalls
-            ],
-        },
+        exc.message,
+        exc.code,
+        exc.errors,
+        shortfalls=[
+            {
+                "item": s.item.pk,
+                "position": s.item.position,
+                "beneficiary": s.item.beneficiary_name,
+                "dossier": s.item.dossier_reference,
+                "amount": s.item.proposed_total,
+                "envelope": s.envelope.code,
+                "short_by": s.short_by,
+            }
+            for s in exc.shortfalls
+        ],
     )
 
 
-def _require(request: HttpRequest, *roles: str) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    for role in roles:
-        if role == Role.OFFICER and services.is_officer(user):
-            return user
-        if has_role(user, role):
-            return user
-    raise Http404
+def _user(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
 
 
 class ItemOut(Schema):
@@ -165,8 +155,8 @@ class SessionIn(Schema):
 
 
 class AgendaIn(Schema):
-    proposal: int | None = None
-    direct: int | None = None
+    proposal: RowId | None = None
+    direct: RowId | None = None
 
 
 class DecisionIn(Schema):
@@ -222,14 +212,15 @@ def _award(award: Award) -> dict[str, Any]:
 
 
 @router.get("/sessions", response=list[SessionOut])
+@api_access("committee", objects="every committee session")
 def session_list(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, Role.COMMITTEE)
     return [_session(s) for s in CommitteeSession.objects.all()[:200]]
 
 
 @router.post("/sessions", response={201: SessionOut, **ERRORS})
+@api_access("committee", objects="every committee session")
 def session_create(request: HttpRequest, payload: SessionIn) -> Any:
-    user = _require(request, Role.COMMITTEE)
+    user = _user(request)
     try:
         session = services.session_create(actor=user, **payload.dict())
     except AwardError as exc:
@@ -238,14 +229,15 @@ def session_create(request: HttpRequest, payload: SessionIn) -> Any:
 
 
 @router.get("/sessions/{session_id}", response=SessionOut)
-def session_detail(request: HttpRequest, session_id: int) -> dict[str, Any]:
-    _require(request, Role.COMMITTEE)
+@api_access("committee", objects="every committee session")
+def session_detail(request: HttpRequest, session_id: RowId) -> dict[str, Any]:
     return _session(get_object_or_404(CommitteeSession, pk=session_id))
 
 
 @router.post("/sessions/{session_id}/items", response={201: ItemOut, **ERRORS})
-def session_add(request: HttpRequest, session_id: int, payload: AgendaIn) -> Any:
-    user = _require(request, Role.COMMITTEE, Role.OFFICER)
+@api_access("committee", also=["officer"], objects="every committee session; any proposal")
+def session_add(request: HttpRequest, session_id: RowId, payload: AgendaIn) -> Any:
+    user = _user(request)
     session = get_object_or_404(CommitteeSession, pk=session_id)
     try:
         if payload.proposal is not None:
@@ -264,8 +256,11 @@ def session_add(request: HttpRequest, session_id: int, payload: AgendaIn) -> Any
 
 
 @router.post("/sessions/{session_id}/items/{item_id}/decision", response={200: ItemOut, **ERRORS})
-def item_decide(request: HttpRequest, session_id: int, item_id: int, payload: DecisionIn) -> Any:
-    user = _require(request, Role.COMMITTEE)
+@api_access("committee", objects="agenda items of the session")
+def item_decide(
+    request: HttpRequest, session_id: RowId, item_id: RowId, payload: DecisionIn
+) -> Any:
+    user = _user(request)
     item = get_object_or_404(
         AgendaItem.objects.select_related("session"), pk=item_id, session_id=session_id
     )
@@ -300,8 +295,9 @@ def item_decide(request: HttpRequest, session_id: int, item_id: int, payload: De
 
 
 @router.post("/sessions/{session_id}/approve-all", response={200: list[AwardDetailOut], **ERRORS})
-def approve_all(request: HttpRequest, session_id: int) -> Any:
-    user = _require(request, Role.COMMITTEE)
+@api_access("committee", objects="every committee session")
+def approve_all(request: HttpRequest, session_id: RowId) -> Any:
+    user = _user(request)
     session = get_object_or_404(CommitteeSession, pk=session_id)
     try:
         awards = services.session_approve_all(session=session, actor=user)
@@ -328,8 +324,9 @@ class DirectOut(Schema):
 
 
 @router.post("/direct-proposals", response={201: DirectOut, **ERRORS})
+@api_access("officer", objects="every envelope (a direct proposal)")
 def direct_create(request: HttpRequest, payload: DirectIn) -> Any:
-    user = _require(request, Role.OFFICER)
+    user = _user(request)
     data = payload.dict()
     envelope = get_object_or_404(Envelope, code=data.pop("envelope"))
     try:
@@ -342,10 +339,10 @@ def direct_create(request: HttpRequest, payload: DirectIn) -> Any:
 
 
 @router.get("/payment-orders.csv")
+@api_access("finance", objects="every payment order")
 def payment_orders(
     request: HttpRequest, start: date | None = None, end: date | None = None
 ) -> HttpResponse:
-    _require(request, Role.FINANCE)
     payments = selectors.payments_for_export(start=start, end=end)
     response = HttpResponse(
         services.payment_orders_csv(payments), content_type="text/csv; charset=utf-8"
@@ -363,8 +360,8 @@ class ArrearOut(Schema):
 
 
 @router.get("/arrears", response=list[ArrearOut])
+@api_access("finance", objects="every award with an advance")
 def arrears(request: HttpRequest, on: date | None = None) -> list[dict[str, Any]]:
-    _require(request, Role.FINANCE)
     return [
         {
             "award": a.award.reference,
@@ -386,12 +383,13 @@ class LineOut(Schema):
 
 
 @router.post("/bank-statements", response={200: list[LineOut], **ERRORS})
+@api_access("finance", objects="every award with an advance")
 def bank_statement(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    user = _require(request, Role.FINANCE)
+    user = _user(request)
+    name = file.name or "releve.csv"
     try:
-        result = services.bank_statement_import(
-            file_name=file.name or "releve.csv", content=file.read(), actor=user
-        )
+        services.statement_check_size(file_name=name, size=file.size or 0)
+        result = services.bank_statement_import(file_name=name, content=file.read(), actor=user)
     except AwardError as exc:
         return _error(exc)
     return [
@@ -429,8 +427,9 @@ class CertifyIn(Schema):
 
 
 @router.post("/payment-requests/{request_id}/certify", response={200: PaymentRequestOut, **ERRORS})
-def certify(request: HttpRequest, request_id: int, payload: CertifyIn) -> Any:
-    user = _require(request, Role.OFFICER)
+@api_access("officer", objects="every payment request")
+def certify(request: HttpRequest, request_id: RowId, payload: CertifyIn) -> Any:
+    user = _user(request)
     obj = get_object_or_404(PaymentRequest.objects.select_related("award"), pk=request_id)
     try:
         obj = services.payment_request_certify(request=obj, actor=user, amount=payload.amount)
@@ -451,8 +450,9 @@ class PaymentOut(Schema):
 
 
 @router.post("/payment-requests/{request_id}/order", response={201: PaymentOut, **ERRORS})
-def order(request: HttpRequest, request_id: int, payload: OrderIn) -> Any:
-    user = _require(request, Role.FINANCE)
+@api_access("finance", objects="every certified payment request")
+def order(request: HttpRequest, request_id: RowId, payload: OrderIn) -> Any:
+    user = _user(request)
     obj = get_object_or_404(PaymentRequest, pk=request_id)
     try:
         payment = services.payment_order(request=obj, actor=user, ordered_on=payload.ordered_on)
@@ -470,6 +470,7 @@ def order(request: HttpRequest, request_id: int, payload: OrderIn) -> Any:
 
 
 @router.get("", response=list[AwardDetailOut])
+@api_access("verified", objects=AWARD_OBJECTS)
 def award_list(request: HttpRequest) -> list[dict[str, Any]]:
     awards = selectors.awards_visible_to(request.auth)  # type: ignore[attr-defined]
     return [_award(a) for a in awards[:500]]
@@ -483,6 +484,7 @@ def _visible(request: HttpRequest, reference: str) -> Award:
 
 
 @router.get("/{reference}", response=AwardDetailOut)
+@api_access("verified", objects=AWARD_OBJECTS)
 def award_detail(request: HttpRequest, reference: str) -> dict[str, Any]:
     return _award(_visible(request, reference))
 
@@ -501,8 +503,9 @@ class RepaymentOut(Schema):
 
 
 @router.post("/{reference}/repayments", response={201: RepaymentOut, **ERRORS})
+@api_access("finance", objects="every award")
 def repayment(request: HttpRequest, reference: str, payload: RepaymentIn) -> Any:
-    user = _require(request, Role.FINANCE)
+    user = _user(request)
     award = _visible(request, reference)
     try:
         r = services.repayment_record(award=award, actor=user, **payload.dict())
@@ -532,8 +535,9 @@ class FailureOut(Schema):
 
 
 @router.post("/{reference}/failure-finding", response={201: FailureOut, **ERRORS})
+@api_access("finance", also=["committee"], objects="every award")
 def failure(request: HttpRequest, reference: str, payload: FailureIn) -> Any:
-    user = _require(request, Role.FINANCE, Role.COMMITTEE)
+    user = _user(request)
     award = _visible(request, reference)
     try:
         f = services.failure_find(award=award, actor=user, **payload.dict())
@@ -556,8 +560,9 @@ class CloseIn(Schema):
 
 
 @router.post("/{reference}/close", response={200: AwardDetailOut, **ERRORS})
+@api_access("officer", also=["finance"], objects="every award")
 def close(request: HttpRequest, reference: str, payload: CloseIn) -> Any:
-    user = _require(request, Role.OFFICER, Role.FINANCE)
+    user = _user(request)
     award = _visible(request, reference)
     try:
         award = services.award_close(award=award, actor=user, **payload.dict())

@@ -1,8 +1,8 @@
 """Companies in the API: identify one by SIREN/SIRET, enter one by hand, list and read
-the caller's companies. Errors are structured: {"detail": [{"field", "message", "code"}]}.
+the caller's companies. Errors answer in the API's one format (plania.api.errors).
 
 Auth: the browser session (django-ninja's django_auth, with its CSRF check on POST).
-Claiming a company (identify, manual) needs a verified e-mail address, as on the web.
+A verified e-mail address, as on the web.
 A company is visible only to its active members; anyone else gets 404, as if it did not
 exist, so the API does not tell which companies use PlanIA.
 """
@@ -10,10 +10,11 @@ exist, so the API does not tell which companies use PlanIA.
 from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
+from plania.api.access import api_access
+from plania.api.errors import ApiError, refusal
 from plania.companies.enums import MembershipStatus
 from plania.companies.models import Company, Membership
 from plania.companies.selectors import companies_of, memberships_of
@@ -70,17 +71,8 @@ class ManualIn(Schema):
     category: str = ""
 
 
-class FieldError(Schema):
-    field: str
-    message: str
-    code: str
-
-
-class ErrorOut(Schema):
-    detail: list[FieldError]
-
-
-ERRORS = {status: ErrorOut for status in set(STATUS.values())}
+ERRORS = {status: ApiError for status in set(STATUS.values())}
+MEMBER = "companies the caller is an active member of (else 404)"
 
 
 def _out(company: Company, membership: Membership) -> dict:
@@ -96,33 +88,7 @@ def _out(company: Company, membership: Membership) -> dict:
 
 
 def _error(exc: CompanyError) -> Status:
-    return Status(
-        STATUS.get(exc.code, 400),
-        {
-            "detail": [
-                {"field": field, "message": message, "code": exc.code}
-                for field, messages in exc.errors.items()
-                for message in messages
-            ]
-        },
-    )
-
-
-def _unverified(request) -> Status | None:  # type: ignore[no-untyped-def]
-    if getattr(request.auth, "email_verified", False):
-        return None
-    return Status(
-        403,
-        {
-            "detail": [
-                {
-                    "field": "",
-                    "message": _("Vérifiez d'abord votre adresse e-mail."),
-                    "code": "email_unverified",
-                }
-            ]
-        },
-    )
+    return refusal(STATUS.get(exc.code, 400), exc.message, exc.code, exc.errors)
 
 
 def _joined(result: Identification) -> Status:
@@ -146,9 +112,8 @@ def _joined(result: Identification) -> Status:
         "503 store has no match and the search API is unavailable."
     ),
 )
+@api_access("verified", objects="a company found by its number: the caller joins it, or asks to")
 def identify(request, payload: IdentifyIn):  # type: ignore[no-untyped-def]
-    if refused := _unverified(request):
-        return refused
     try:
         result = company_identify(identifier=payload.identifier, actor=request.auth)
     except CompanyError as exc:
@@ -161,9 +126,8 @@ def identify(request, payload: IdentifyIn):  # type: ignore[no-untyped-def]
     response={200: CompanyOut, 201: CompanyOut, 202: CompanyOut, **ERRORS},
     summary="Enter a company by hand (flagged unverified)",
 )
+@api_access("verified", objects="a company entered by hand: the caller joins it, or asks to")
 def manual(request, payload: ManualIn):  # type: ignore[no-untyped-def]
-    if refused := _unverified(request):
-        return refused
     try:
         result = company_create_unverified(actor=request.auth, **payload.dict())
     except CompanyError as exc:
@@ -172,11 +136,13 @@ def manual(request, payload: ManualIn):  # type: ignore[no-untyped-def]
 
 
 @router.get("/", response=list[CompanyOut], summary="The caller's companies")
+@api_access("verified", objects="the caller's own memberships")
 def list_companies(request):  # type: ignore[no-untyped-def]
     return [_out(m.company, m) for m in memberships_of(request.auth)]
 
 
 @router.get("/{siren}", response=CompanyOut, summary="One of the caller's companies")
+@api_access("verified", objects=MEMBER)
 def get_company(request, siren: str):  # type: ignore[no-untyped-def]
     company = get_object_or_404(companies_of(request.auth), siren=siren)
     membership = company.memberships.get(user=request.auth)

@@ -2,8 +2,8 @@
 
 Auth: a personal token or the browser session (plania.accounts.auth.api_auth). A dossier
 is reachable by the active members of its company (with a verified address) and by
-staff; anyone else gets 404, as if it did not exist. Refusals are structured:
-{"detail": [{"field", "message", "code"}]}, one message per refused file.
+staff; anyone else gets 404, as if it did not exist. Refusals answer in the API's one
+format (plania.api.errors), with one message per refused file under `errors`.
 """
 
 from datetime import datetime
@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from plania.accounts.auth import api_auth, api_require_verified_email
+from plania.accounts.auth import api_auth
+from plania.api.access import api_access
+from plania.api.errors import ApiError, refusal
 from plania.documents import permissions
 from plania.documents.enums import AttachmentKind
 from plania.documents.inspection import ACCEPTED_MIMES
@@ -61,17 +63,8 @@ class AttachmentOut(Schema):
     download_url: str
 
 
-class FieldError(Schema):
-    field: str
-    message: str
-    code: str
-
-
-class ErrorOut(Schema):
-    detail: list[FieldError]
-
-
-ERRORS = {status: ErrorOut for status in {403, 409, 413, 422}}
+ERRORS = {status: ApiError for status in {403, 409, 413, 422}}
+DOSSIER = "member of the application's company, or staff"
 DOWNLOAD = {
     200: {
         "description": "The file, as an attachment, with the type detected at upload.",
@@ -83,13 +76,10 @@ DOWNLOAD = {
 
 
 def application_for(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
-    """The dossier if the caller may see it (404 otherwise); applicants need a verified
-    address (403), as on the web."""
+    """The dossier if the caller may see it, else 404 (the verified address is the
+    operation's access rule, as on the web)."""
     user = request.auth  # type: ignore[attr-defined]
-    application = get_object_or_404(permissions.visible_applications(user), reference=reference)
-    if not permissions.is_staff(user):
-        api_require_verified_email(request)
-    return application
+    return get_object_or_404(permissions.visible_applications(user), reference=reference)
 
 
 def attachment_out(attachment: Attachment, reference: str) -> dict:
@@ -111,16 +101,7 @@ def attachment_out(attachment: Attachment, reference: str) -> dict:
 
 
 def error(exc: DocumentError) -> Status:
-    return Status(
-        STATUS.get(exc.code, 422),
-        {
-            "detail": [
-                {"field": field, "message": message, "code": exc.code}
-                for field, messages in exc.errors.items()
-                for message in messages
-            ]
-        },
-    )
+    return refusal(STATUS.get(exc.code, 422), exc.message, exc.code, exc.errors)
 
 
 @router.get(
@@ -128,6 +109,7 @@ def error(exc: DocumentError) -> Status:
     response={200: list[AttachmentOut]},
     summary="The dossier's files (its documents and those sent with messages)",
 )
+@api_access("verified", objects=DOSSIER)
 def list_attachments(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     return [attachment_out(a, reference) for a in all_attachments(application)]
@@ -142,6 +124,9 @@ def list_attachments(request: HttpRequest, reference: str):  # type: ignore[no-u
         "is decided by the content (PDF, PNG, JPEG, docx, xlsx, pptx, odt, ods, odp). "
         "413 too big, 422 refused type or content, 409 frozen dossier, duplicate or limits."
     ),
+)
+@api_access(
+    "verified", objects="member of the application's company, while it is a draft or incomplete"
 )
 def add_attachment(  # type: ignore[no-untyped-def]
     request: HttpRequest,
@@ -171,6 +156,7 @@ def add_attachment(  # type: ignore[no-untyped-def]
     openapi_extra={"responses": DOWNLOAD},
     summary="Download one file of the dossier",
 )
+@api_access("verified", objects=DOSSIER)
 def download_attachment(request: HttpRequest, reference: str, public_id: UUID):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     attachment = get_object_or_404(all_attachments(application), public_id=public_id)
@@ -182,6 +168,7 @@ def download_attachment(request: HttpRequest, reference: str, public_id: UUID): 
     response={204: None, **ERRORS},
     summary="Delete a document of a draft dossier (the record of who and when stays)",
 )
+@api_access("verified", objects="member of the application's company, while it is a draft")
 def delete_attachment(request: HttpRequest, reference: str, public_id: UUID):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     attachment = get_object_or_404(all_attachments(application), public_id=public_id)

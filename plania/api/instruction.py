@@ -7,8 +7,8 @@ dossiers they are invited on; anyone else gets 404, as if the dossier did not ex
 expert who declared a conflict of interest (or has not declared yet) is invited, so they
 get 403 on the scores and on the opinion.
 
-Refusals are structured: {"detail": "message", "errors": {"field": ["message", ...]}}
-(422 invalid, 409 wrong state, 403 forbidden).
+Refusals answer in the API's one format (plania.api.errors): 422 invalid, 409 wrong
+state, 403 forbidden.
 """
 
 from datetime import date, datetime
@@ -21,11 +21,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from plania.accounts.auth import api_auth
 from plania.accounts.roles import Role
 from plania.accounts.selectors import user_by_email
+from plania.api.access import api_access
+from plania.api.errors import ApiError, ApiRefusal, refusal
 from plania.applications.models import Application
 from plania.core.access import has_role
 from plania.instruction import selectors, services
@@ -39,24 +40,21 @@ router = Router(tags=["instruction"], auth=api_auth)
 STATUS = {"invalid": 422, "state": 409, "forbidden": 403, "config": 409}
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
-ERRORS = {code: ErrorOut for code in (403, 409, 422)}
+ERRORS = {code: ApiError for code in (403, 409, 422)}
+OFFICER = "filed dossiers of the schemes assigned to the officer (every scheme: superusers)"
+EXPERT = "the expert's own invitations (the dossier's content once no conflict is declared)"
 
 
 def error(exc: InstructionError) -> Status:
-    return Status(STATUS.get(exc.code, 422), {"detail": exc.message, "errors": exc.errors})
+    return refusal(STATUS.get(exc.code, 422), exc.message, exc.code, exc.errors)
 
 
 def invalid(field: str, message: str) -> Status:
-    return Status(422, {"detail": message, "errors": {field: [message]}})
+    return refusal(422, message, "invalid", {field: [message]})
 
 
 def forbidden(message: str) -> Status:
-    return Status(403, {"detail": message, "errors": {}})
+    return refusal(403, message, "forbidden")
 
 
 def _user(request: HttpRequest) -> Any:
@@ -134,7 +132,7 @@ class BulkOut(Schema):
     refused: list[BulkRefusalOut]
 
 
-class CompanyOut(Schema):
+class DossierCompanyOut(Schema):
     siren: str
     name: str
     verified: bool
@@ -144,7 +142,7 @@ class CompanyOut(Schema):
     sector: str
 
 
-class AwardOut(Schema):
+class ComputedAwardOut(Schema):
     computed: bool
     fundable: bool
     eligible: str
@@ -204,7 +202,7 @@ class InvitationOut(Schema):
     opinion: OpinionOut | None
 
 
-class EventOut(Schema):
+class DossierEventOut(Schema):
     transition: str
     from_state: str
     to_state: str
@@ -249,14 +247,14 @@ class DossierOut(Schema):
     submitted_at: datetime | None
     requested_amount: Decimal | None
     officer: str | None
-    company: CompanyOut
+    company: DossierCompanyOut
     eligibility: dict[str, Any]
-    award: AwardOut | None
+    award: ComputedAwardOut | None
     review: ReviewOut | None
     notes: list[NoteOut]
     experts: list[InvitationOut]
     expert_average: Decimal | None
-    history: list[EventOut]
+    history: list[DossierEventOut]
     proposal: ProposalOut | None
 
 
@@ -545,7 +543,7 @@ def _int(raw: str, field: str, errors: dict[str, list[str]]) -> int | None:
 
 @router.get(
     "/queue",
-    response={200: QueueOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: QueueOut, 404: ApiError, 422: ApiError},
     summary="The officer's queue of one scheme (filters, sorting, pagination)",
     description=(
         "Filters: call (reference), state (repeatable; default submitted, incomplete, "
@@ -555,12 +553,13 @@ def _int(raw: str, field: str, errors: dict[str, list[str]]) -> int | None:
         "-waiting, amount, -amount, reference, company, state. per_page: 25, 50 or 100."
     ),
 )
+@api_access("officer", objects="the schemes assigned to the officer")
 def queue(request: HttpRequest, filters: Query[QueueFilterIn]):  # type: ignore[no-untyped-def, type-arg]
     user = _user(request)
     if filters.scheme not in selectors.officer_scheme_codes(user) and not (
         selectors.is_admin(user)
     ):
-        raise HttpError(404, _("Dispositif introuvable."))
+        raise ApiRefusal(404, _("Dispositif introuvable."))
     errors: dict[str, list[str]] = {}
     parsed = selectors.QueueFilters(
         call=filters.call,
@@ -582,7 +581,7 @@ def queue(request: HttpRequest, filters: Query[QueueFilterIn]):  # type: ignore[
     if parsed.sort not in selectors.SORTS:
         errors["sort"] = [_("Tri inconnu.")]
     if errors:
-        return Status(422, {"detail": _("Filtres invalides."), "errors": errors})
+        return refusal(422, _("Filtres invalides."), "invalid", errors)
     now = timezone.now()
     paginator = Paginator(selectors.queue(user, filters.scheme, parsed, now), per_page or 25)
     page = paginator.get_page(page_number)
@@ -621,13 +620,14 @@ def queue(request: HttpRequest, filters: Query[QueueFilterIn]):  # type: ignore[
 
 @router.post(
     "/queue/{scheme}/actions",
-    response={200: BulkOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: BulkOut, 404: ApiError, 422: ApiError},
     summary="A bulk action on dossiers of the queue (start_review, assign_me)",
 )
+@api_access("officer", objects=OFFICER)
 def queue_bulk(request: HttpRequest, scheme: str, payload: BulkIn):  # type: ignore[no-untyped-def]
     user = _user(request)
     if scheme not in selectors.officer_scheme_codes(user) and not selectors.is_admin(user):
-        raise HttpError(404, _("Dispositif introuvable."))
+        raise ApiRefusal(404, _("Dispositif introuvable."))
     applications = list(
         selectors.officer_applications(user).filter(
             scheme_code=scheme, reference__in=payload.references
@@ -651,9 +651,10 @@ def queue_bulk(request: HttpRequest, scheme: str, payload: BulkIn):  # type: ign
 
 @router.get(
     "/dossiers/{reference}",
-    response={200: DossierOut, 404: ErrorOut},
+    response={200: DossierOut, 404: ApiError},
     summary="A dossier as its officer sees it (eligibility, award, review, notes, experts)",
 )
+@api_access("officer", objects=OFFICER)
 def dossier(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     dossier_view_record(user=_user(request), application=app)
@@ -662,9 +663,10 @@ def dossier(request: HttpRequest, reference: str):  # type: ignore[no-untyped-de
 
 @router.post(
     "/dossiers/{reference}/start-review",
-    response={200: StateOut, 404: ErrorOut, **ERRORS},
+    response={200: StateOut, 404: ApiError, **ERRORS},
     summary="Start the instruction (submitted -> under_review)",
 )
+@api_access("officer", objects=OFFICER)
 def start_review(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     try:
@@ -676,9 +678,10 @@ def start_review(request: HttpRequest, reference: str):  # type: ignore[no-untyp
 
 @router.post(
     "/dossiers/{reference}/assign",
-    response={200: StateOut, 404: ErrorOut, **ERRORS},
+    response={200: StateOut, 404: ApiError, **ERRORS},
     summary="Put an officer of the scheme in charge of the dossier (default: the caller)",
 )
+@api_access("officer", objects=OFFICER)
 def assign(request: HttpRequest, reference: str, payload: AssignIn):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     officer = _user(request)
@@ -695,9 +698,10 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn):  # type: ig
 
 @router.post(
     "/dossiers/{reference}/request-missing",
-    response={200: StateOut, 404: ErrorOut, **ERRORS},
+    response={200: StateOut, 404: ApiError, **ERRORS},
     summary="Ask the applicant for missing items (submitted -> incomplete; they are mailed)",
 )
+@api_access("officer", objects=OFFICER)
 def request_missing(request: HttpRequest, reference: str, payload: RequestMissingIn):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     try:
@@ -711,7 +715,7 @@ def request_missing(request: HttpRequest, reference: str, payload: RequestMissin
 
 @router.put(
     "/dossiers/{reference}/review",
-    response={200: ReviewOut, 404: ErrorOut, **ERRORS},
+    response={200: ReviewOut, 404: ApiError, **ERRORS},
     summary="Create or update the officer's review (scores, summary, recommendation, amount)",
     description=(
         "scores: criterion id -> whole points on the scheme version's grid (partial allowed). "
@@ -719,6 +723,7 @@ def request_missing(request: HttpRequest, reference: str, payload: RequestMissin
         "defaults to the rules core's award and may not exceed it."
     ),
 )
+@api_access("officer", objects=OFFICER)
 def review_upsert(request: HttpRequest, reference: str, payload: ReviewIn):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     try:
@@ -750,14 +755,20 @@ def _notes_dossier(request: HttpRequest, reference: str) -> Application:
                 expert_invitations__declaration__status="none",
             ).first()
     if app is None or not selectors.may_read_notes(user, app):
-        raise HttpError(404, _("Dossier introuvable."))
+        raise ApiRefusal(404, _("Dossier introuvable."))
     return app
 
 
 @router.get(
     "/dossiers/{reference}/notes",
-    response={200: list[NoteOut], 404: ErrorOut},
+    response={200: list[NoteOut], 404: ApiError},
     summary="The dossier's private notes (never shown to the applicant)",
+)
+@api_access(
+    "officer",
+    also=["expert", "committee"],
+    objects="officers of the scheme, experts invited without a conflict, the committee "
+    "(dossiers proposed to it)",
 )
 def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)
@@ -766,8 +777,14 @@ def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
 
 @router.post(
     "/dossiers/{reference}/notes",
-    response={201: NoteOut, 404: ErrorOut, **ERRORS},
+    response={201: NoteOut, 404: ApiError, **ERRORS},
     summary="Add a private note",
+)
+@api_access(
+    "officer",
+    also=["expert", "committee"],
+    objects="officers of the scheme, experts invited without a conflict, the committee "
+    "(dossiers proposed to it)",
 )
 def note_add(request: HttpRequest, reference: str, payload: NoteIn):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)
@@ -780,9 +797,10 @@ def note_add(request: HttpRequest, reference: str, payload: NoteIn):  # type: ig
 
 @router.post(
     "/dossiers/{reference}/experts",
-    response={201: InvitationOut, 404: ErrorOut, **ERRORS},
+    response={201: InvitationOut, 404: ApiError, **ERRORS},
     summary="Invite an expert (a user with the expert role) on the dossier",
 )
+@api_access("officer", objects=OFFICER)
 def invite(request: HttpRequest, reference: str, payload: InviteIn):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     expert = user_by_email(payload.expert_email)
@@ -801,7 +819,7 @@ def invite(request: HttpRequest, reference: str, payload: InviteIn):  # type: ig
 
 @router.post(
     "/dossiers/{reference}/propose",
-    response={201: ProposalOut, 404: ErrorOut, **ERRORS},
+    response={201: ProposalOut, 404: ApiError, **ERRORS},
     summary="Propose the dossier to the Commission permanente (under_review -> proposed)",
     description=(
         "Creates the Proposal the committee decides on: the review's recommendation and "
@@ -809,6 +827,7 @@ def invite(request: HttpRequest, reference: str, payload: InviteIn):  # type: ig
         "the dossier's frozen data, lowered to the review's proposed amount when lower."
     ),
 )
+@api_access("officer", objects=OFFICER)
 def propose(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _officer_dossier(request, reference)
     try:
@@ -868,24 +887,27 @@ def _expertise_out(inv: ExpertInvitation) -> dict[str, Any]:
     response={200: list[ExpertiseOut]},
     summary="The caller's invitations as an expert",
 )
+@api_access("expert", objects=EXPERT)
 def expertises(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [_expertise_out(inv) for inv in selectors.expert_invitations_of(_user(request))]
 
 
 @router.get(
     "/expertises/{reference}",
-    response={200: ExpertiseOut, 404: ErrorOut},
+    response={200: ExpertiseOut, 404: ApiError},
     summary="One invitation; the dossier's content only after a declaration of no conflict",
 )
+@api_access("expert", objects=EXPERT)
 def expertise(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     return _expertise_out(_invitation(request, reference))
 
 
 @router.post(
     "/expertises/{reference}/declaration",
-    response={200: DeclarationOut, 404: ErrorOut, **ERRORS},
+    response={200: DeclarationOut, 404: ApiError, **ERRORS},
     summary="Declare a conflict of interest, or none (before anything else)",
 )
+@api_access("expert", objects=EXPERT)
 def declare(request: HttpRequest, reference: str, payload: DeclarationIn):  # type: ignore[no-untyped-def]
     inv = _invitation(request, reference)
     try:
@@ -907,9 +929,10 @@ def declare(request: HttpRequest, reference: str, payload: DeclarationIn):  # ty
 
 @router.put(
     "/expertises/{reference}/opinion",
-    response={200: OpinionOut, 404: ErrorOut, **ERRORS},
+    response={200: OpinionOut, 404: ApiError, **ERRORS},
     summary="Give or revise the expert's opinion (complete scores, text, recommendation)",
 )
+@api_access("expert", objects=EXPERT)
 def opinion(request: HttpRequest, reference: str, payload: OpinionIn):  # type: ignore[no-untyped-def]
     inv = _invitation(request, reference)
     try:
@@ -930,10 +953,11 @@ def opinion(request: HttpRequest, reference: str, payload: OpinionIn):  # type: 
 
 @router.get(
     "/expertises/{reference}/scores",
-    response={200: ScoresOut, 404: ErrorOut, 403: ErrorOut},
+    response={200: ScoresOut, 404: ApiError, 403: ApiError},
     summary="The experts' scores without conflicted experts (403 for a conflicted expert)",
     description="Shown once the caller has given their own opinion (empty list before).",
 )
+@api_access("expert", objects=EXPERT)
 def scores(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     inv = _invitation(request, reference)
     access = services.expert_access(inv)

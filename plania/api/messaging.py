@@ -15,7 +15,9 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from plania.accounts.auth import api_auth
-from plania.api.documents import AttachmentOut, ErrorOut, application_for, attachment_out
+from plania.api.access import api_access
+from plania.api.documents import DOSSIER, AttachmentOut, application_for, attachment_out
+from plania.api.errors import ApiError, refusal
 from plania.documents.services import oversized_error
 from plania.documents.uploads import oversized_uploads
 from plania.messaging.enums import MessageKind
@@ -32,7 +34,7 @@ from plania.messaging.services import (
 router = Router(tags=["messages"], auth=api_auth)
 
 STATUS = {"forbidden": 403, "state": 409, "files": 422, "empty": 422, "too_long": 422}
-ERRORS = {status: ErrorOut for status in {403, 409, 413, 422}}
+ERRORS = {status: ApiError for status in {403, 409, 413, 422}}
 
 
 class MessageOut(Schema):
@@ -74,19 +76,11 @@ def message_out(message: Message, reference: str) -> dict:
 
 
 def error(exc: MessagingError, *, status: int | None = None) -> Status:
-    return Status(
-        status or STATUS.get(exc.code, 422),
-        {
-            "detail": [
-                {"field": field, "message": message, "code": exc.code}
-                for field, messages in exc.errors.items()
-                for message in messages
-            ]
-        },
-    )
+    return refusal(status or STATUS.get(exc.code, 422), exc.message, exc.code, exc.errors)
 
 
 @router.get("/unread", response=list[ThreadOut], summary="The caller's threads, unread counts")
+@api_access("verified", objects="the threads of the dossiers the caller may see")
 def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [
         {
@@ -101,6 +95,7 @@ def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 
 @router.get("/{reference}", response=list[MessageOut], summary="A dossier's thread, in order")
+@api_access("verified", objects=DOSSIER)
 def list_messages(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     return [message_out(m, reference) for m in thread(application)]
@@ -116,6 +111,7 @@ def list_messages(request: HttpRequest, reference: str):  # type: ignore[no-unty
         "submitted). 413 a file too big, 422 refused body or file, 409 wrong state."
     ),
 )
+@api_access("verified", objects=DOSSIER)
 def post_message(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     reference: str,
@@ -159,6 +155,7 @@ def post_message(  # type: ignore[no-untyped-def]
 
 
 @router.post("/{reference}/read", response=MarkedOut, summary="Mark the thread read")
+@api_access("verified", objects=DOSSIER)
 def mark_read(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     marked = message_thread_mark_read(application=application, actor=request.auth)  # type: ignore[attr-defined]

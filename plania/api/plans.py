@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from plania.api.access import public_api
+from plania.api.access import api_access
 from plania.ledger.selectors import plan_balances
 from plania.plans.models import Plan
 from plania.plans.selectors import plan_with_structure
@@ -22,7 +22,7 @@ class PlanSummary(Schema):
     budget: Decimal
 
 
-class EnvelopeOut(Schema):
+class PlanEnvelopeOut(Schema):
     code: str
     name_fr: str
     name_en: str
@@ -63,18 +63,18 @@ class TargetOut(Schema):
 class PlanDetail(PlanSummary):
     adopted_on: date | None
     axes: list[AxisOut]
-    envelopes: list[EnvelopeOut]
+    envelopes: list[PlanEnvelopeOut]
     targets: list[TargetOut]
 
 
 @router.get("/", response=list[PlanSummary], summary="List plans and programmes")
-@public_api
+@api_access("public", objects="plans and their figures, published")
 def list_plans(request):  # type: ignore[no-untyped-def]
     return Plan.objects.all()
 
 
 @router.get("/{code}", response=PlanDetail, summary="One plan with its envelopes' balances")
-@public_api
+@api_access("public", objects="plans and their figures, published")
 def get_plan(request, code: str):  # type: ignore[no-untyped-def]
     plan = get_object_or_404(plan_with_structure(), code=code)
     balances = plan_balances(plan)

@@ -11,18 +11,15 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
 from plania.accounts.auth import api_auth
-from plania.accounts.roles import Role
-from plania.core.access import has_role
+from plania.api.access import api_access
+from plania.api.errors import ApiError, refusal
 from plania.steering.selectors import steering_overview
 from plania.steering.services import SteeringError, measurement_record
 
 router = Router(tags=["steering"], auth=api_auth)
 
 
-def _steering(request: HttpRequest) -> None:
-    user = request.auth  # type: ignore[attr-defined]
-    if not (has_role(user, Role.STEERING) or has_role(user, Role.ADMIN)):
-        raise Http404
+STEERING = api_access("steering", also=["admin"], objects="every figure of the main plan")
 
 
 class SteeringTargetOut(Schema):
@@ -92,13 +89,9 @@ class SteeringMeasurementOut(Schema):
     source: str
 
 
-class SteeringErrorOut(Schema):
-    detail: list[dict[str, str]]
-
-
 @router.get("/", response=SteeringOut, summary="Steering figures")
+@STEERING
 def steering(request: HttpRequest, au: date | None = None) -> SteeringOut:
-    _steering(request)
     o = steering_overview(as_of=au)
     if o is None:
         raise Http404
@@ -138,11 +131,11 @@ def steering(request: HttpRequest, au: date | None = None) -> SteeringOut:
 
 @router.post(
     "/targets/{code}/measurements",
-    response={201: SteeringMeasurementOut, 400: SteeringErrorOut},
+    response={201: SteeringMeasurementOut, 400: ApiError},
     summary="Enter a figure against a target",
 )
+@STEERING
 def measurement_create(request: HttpRequest, code: str, payload: SteeringMeasurementIn):  # type: ignore[no-untyped-def]
-    _steering(request)
     o = steering_overview()
     row = next((r for r in (o.targets if o else []) if r.target.code == code), None)
     if row is None:
@@ -150,17 +143,7 @@ def measurement_create(request: HttpRequest, code: str, payload: SteeringMeasure
     try:
         m = measurement_record(target=row.target, actor=request.auth, **payload.dict())  # type: ignore[attr-defined]
     except SteeringError as exc:
-        return Status(
-            400,
-            {
-                "detail": [
-                    {"field": f, "message": msg, "code": exc.code}
-                    for f, msgs in exc.errors.items()
-                    for msg in msgs
-                ]
-                or [{"field": "", "message": exc.message, "code": exc.code}]
-            },
-        )
+        return refusal(400, exc.message, exc.code, exc.errors)
     return Status(201, SteeringMeasurementOut(
         id=m.pk, target=code, year=m.year, value=m.value, measured_on=m.measured_on,
         source=m.source,

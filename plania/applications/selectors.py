@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from plania.applications import workflow
 from plania.applications.models import Application, ApplicationEvent, Call, CostLine
 from plania.companies.enums import MembershipStatus
 from plania.rules.schemes import Scheme
@@ -31,6 +32,15 @@ def applications_of(user) -> QuerySet[Application]:  # type: ignore[no-untyped-d
         company__memberships__user=user,
         company__memberships__status=MembershipStatus.ACTIVE,
     ).select_related("call", "company")
+
+
+def application_of(user, reference: str) -> Application | None:  # type: ignore[no-untyped-def]
+    """`user`'s dossier `reference`, or None; read through `user`'s active membership, so
+    the dossier remembers that `user` acts for its company (no second query to check it)."""
+    app = applications_of(user).filter(reference=reference).first()
+    if app is not None:
+        workflow.remember_applicant(app, user)
+    return app
 
 
 def application_for_page(user, reference: str) -> QuerySet[Application]:  # type: ignore[no-untyped-def]

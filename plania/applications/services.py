@@ -353,7 +353,7 @@ def _lock_as_applicant(application: Application, actor: Any) -> Application:
             .first()
         )
         if app is not None:
-            app.__dict__.setdefault("_applicant_cache", {})[actor.pk] = True
+            workflow.remember_applicant(app, actor)
             return app
     app = _lock(application)
     _check_applicant(app, actor)  # not a member (any more): "forbidden"

@@ -139,6 +139,12 @@ class WorkflowError(Exception):
         self.code = code
 
 
+def remember_applicant(application: Application, actor: Any) -> None:
+    """Record on the dossier instance that `actor` is an active member of its company,
+    for a dossier just read through that membership (selectors.application_of)."""
+    application.__dict__.setdefault("_applicant_cache", {})[actor.pk] = True
+
+
 def is_applicant(actor: Any, application: Application) -> bool:
     """Whether `actor` is an active member of the dossier's company. Remembered on the
     dossier instance (one request, one locked row): the service and the transition it
@@ -154,9 +160,9 @@ def is_applicant(actor: Any, application: Application) -> bool:
 
 
 def is_officer(actor: Any) -> bool:
-    return bool(getattr(actor, "is_authenticated", False)) and (
-        actor.is_staff or has_role(actor, Role.OFFICER)
-    )
+    """The officer role itself (an administrator has every role): being staff is not
+    enough, so finance, committee members and experts cannot fire officers' transitions."""
+    return bool(getattr(actor, "is_authenticated", False)) and has_role(actor, Role.OFFICER)
 
 
 def may(transition: Transition, actor: Any, application: Application) -> bool:

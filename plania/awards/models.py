@@ -35,6 +35,7 @@ from plania.awards.enums import (
     SignatureMethod,
 )
 from plania.core.models import AppendOnlyError, AppendOnlyModel
+from plania.instruction.enums import Recommendation
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 # SQLite adds decimals as binary floats (50000 + 0.07 may differ from 50000.07 in the last
@@ -169,8 +170,11 @@ class AgendaItem(models.Model):
     legal_basis = models.CharField(
         _("base juridique"), max_length=20, choices=LegalBasis.choices, blank=True
     )
-    # The officer's recommendation (favourable, unfavourable), as shown to the committee.
-    recommendation = models.CharField(_("avis de l'instructeur"), max_length=20, blank=True)
+    # The officer's recommendation (favourable, unfavourable), as shown to the committee
+    # (by its label: get_recommendation_display).
+    recommendation = models.CharField(
+        _("avis de l'instructeur"), max_length=20, blank=True, choices=Recommendation.choices
+    )
     # The decision.
     outcome = models.CharField(
         _("décision"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING

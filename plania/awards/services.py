@@ -1414,6 +1414,23 @@ def statement_limit(env: str, default: int) -> int:
     return int(raw)
 
 
+def statement_check_size(*, file_name: str, size: int) -> None:
+    """AwardError when a statement of `size` bytes is over the limit: the upload page and
+    the API ask before reading the upload into memory."""
+    max_bytes = statement_limit(STATEMENT_MAX_BYTES_ENV, STATEMENT_MAX_BYTES)
+    if size > max_bytes:
+        raise _statement_error(
+            _(
+                "Le relevé « %(file)s » pèse %(size)s, au-delà des %(max)s acceptés : "
+                "importez-le en plusieurs fichiers, par exemple un par mois. Rien n'a été "
+                "enregistré."
+            ),
+            file_name,
+            size=filesizeformat(size),
+            max=filesizeformat(max_bytes),
+        )
+
+
 @dataclass
 class _StatementRow:
     line: int  # the file's line where the record ends (the header is line 1)
@@ -1431,19 +1448,8 @@ def _read_rows(content: bytes, file_name: str = "") -> list[_StatementRow]:
     of fields differs from the header's (a wrong separator, or the file cut in the middle
     of its last line), a quoted field cut by the end of the file. All of it is read before
     anything is written, so a refused file leaves nothing behind."""
-    max_bytes = statement_limit(STATEMENT_MAX_BYTES_ENV, STATEMENT_MAX_BYTES)
     max_lines = statement_limit(STATEMENT_MAX_LINES_ENV, STATEMENT_MAX_LINES)
-    if len(content) > max_bytes:
-        raise _statement_error(
-            _(
-                "Le relevé « %(file)s » pèse %(size)s, au-delà des %(max)s acceptés : "
-                "importez-le en plusieurs fichiers, par exemple un par mois. Rien n'a été "
-                "enregistré."
-            ),
-            file_name,
-            size=filesizeformat(len(content)),
-            max=filesizeformat(max_bytes),
-        )
+    statement_check_size(file_name=file_name, size=len(content))
     # Counted on the bytes (C speed) before anything is decoded or parsed.
     lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
     if lines - 1 > max_lines:

@@ -28,13 +28,22 @@ View = Callable[..., Any]
 
 # public: anyone; authenticated: signed in; verified: signed in with a verified e-mail
 # (applicant features); a role name: member of that group (superusers pass every role).
-WHO = {"public", "authenticated", "verified", *(role.value for role in Role)}
+BASIC = ("public", "authenticated", "verified")
+WHO = {*BASIC, *(role.value for role in Role)}
 
 
 @dataclass(frozen=True)
 class Policy:
     who: str
     objects: str = ""
+    # Other roles that pass a role rule (an API operation open to two roles:
+    # plania.api.access); empty for the web's access(), which takes one role.
+    also: tuple[str, ...] = ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles a role rule admits (superusers pass every one)."""
+        return (self.who, *self.also) if self.who not in BASIC else ()
 
 
 def has_role(user: Any, role: str) -> bool:

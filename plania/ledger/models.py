@@ -43,8 +43,9 @@ class LedgerEntry(AppendOnlyModel):
     )
     CHAIN_FIELDS = ("envelope_id",)
 
+    # No index of its own: `ledger_env_kind_year` starts with the envelope.
     envelope = models.ForeignKey(
-        "plans.Envelope", on_delete=models.RESTRICT, related_name="ledger_entries"
+        "plans.Envelope", on_delete=models.RESTRICT, related_name="ledger_entries", db_index=False
     )
     kind = models.CharField(_("mouvement"), max_length=20, choices=EntryKind.choices)
     amount = models.DecimalField(_("montant (EUR)"), max_digits=14, decimal_places=2)
@@ -79,7 +80,16 @@ class LedgerEntry(AppendOnlyModel):
         ordering = ["id"]
         verbose_name = _("écriture")
         verbose_name_plural = _("grand livre")
-        indexes = [models.Index(fields=["envelope", "kind"], name="ledger_env_kind")]
+        indexes = [
+            # Covers every grouped read of the balances (GROUP BY envelope, kind[, budget
+            # year] with SUM(amount), plania.ledger.selectors): PostgreSQL answers them from
+            # the index alone, in order, without reading the table's rows. It also serves
+            # lookups by envelope (the foreign key's own index would be a prefix of it).
+            # amount is a key column rather than INCLUDE so that SQLite builds it too.
+            models.Index(
+                fields=["envelope", "kind", "budget_year", "amount"], name="ledger_env_kind_year"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 # Only an allocation can be negative (a downward budget revision).

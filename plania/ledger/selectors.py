@@ -89,20 +89,52 @@ def _sums_by_envelope(envelope_ids: Iterable[int]) -> Sums:
     return sums
 
 
+# (envelope id, budget year, kind) -> sum of the entries.
+YearSums = dict[tuple[int, int, str], Decimal]
+
+
+def sums_by_envelope_year(envelope_ids: Iterable[int]) -> YearSums:
+    """The sum of the entries per envelope, budget year and kind: one grouped query.
+
+    Grouped in the order of the index `ledger_env_kind_year` (envelope, kind, budget year,
+    amount): PostgreSQL reads that index alone (no table rows, once the visibility map is
+    set, which autovacuum keeps up to date) and aggregates it in order, without a sort.
+    """
+    rows = (
+        LedgerEntry.objects.filter(envelope_id__in=list(envelope_ids))
+        .values("envelope_id", "kind", "budget_year")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {
+        (row["envelope_id"], row["budget_year"], row["kind"]): _decimal(row["total"])
+        for row in rows
+    }
+
+
+def sums_over_years(year_sums: YearSums) -> Sums:
+    """Per envelope and kind, all budget years together (exact: Decimal additions)."""
+    sums = _empty_sums()
+    for (envelope_id, _year, kind), total in year_sums.items():
+        sums[envelope_id][kind] += total
+    return sums
+
+
 class EnvelopeTree:
     """Envelopes with their ledger sums: the structure, and per envelope and kind a total.
 
-    Built from a plan's Envelope rows (two queries), or by `EnvelopeTree.for_root` from one
-    statement that reads the structure and the sums of one root's subtree together (the
-    ledger's services use it under their lock).
+    Built from a plan's Envelope rows (two queries; one when the caller passes the `sums`
+    it already read, e.g. `sums_over_years(sums_by_envelope_year(...))`), or by
+    `EnvelopeTree.for_root` from one statement that reads the structure and the sums of one
+    root's subtree together (the ledger's services use it under their lock).
     """
 
-    def __init__(self, envelopes: Iterable[Envelope]):
+    def __init__(self, envelopes: Iterable[Envelope], *, sums: Sums | None = None):
         # The Envelope rows, by id; empty for a tree built by `for_root`.
         self.envelopes: dict[int, Envelope] = {e.pk: e for e in envelopes}
         self.parents: dict[int, int | None] = {pk: e.parent_id for pk, e in self.envelopes.items()}
         self.capped: set[int] = {pk for pk, e in self.envelopes.items() if e.cap is not None}
-        self.sums = _sums_by_envelope(self.envelopes)
+        self.sums = _sums_by_envelope(self.envelopes) if sums is None else sums
         self._index()
 
     def _index(self) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,21 +30,18 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DateField,
-    F,
-    IntegerField,
+    ExpressionWrapper,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce, Substr, TruncDate
+from django.db.models.functions import Substr, TruncDate
 from django.utils.translation import gettext as _
 
 from plania.awards.enums import LegalBasis
 from plania.awards.models import Award, Payment, ScheduledPayment
+from plania.companies.models import Company
 from plania.companies.sirene import check_siret
 
 SCHEMA_PATH = (
@@ -101,37 +99,74 @@ def is_sole_trader(legal_category: str | None) -> bool:
     return bool(legal_category) and str(legal_category).startswith("1")
 
 
-def beneficiary_siren() -> Any:
-    """SQL expression: the beneficiary's SIREN (the company's, else the direct SIRET's)."""
-    return Coalesce(F("company__siren"), Substr("beneficiary_siret", 1, 9))
+# (award id, decision date, total) of one beneficiary's awards.
+_Dated = tuple[int, date, Decimal]
+
+
+def _beneficiaries_to_walk(limit: Decimal) -> list[list[_Dated]]:
+    """The awards of each beneficiary that could cross `limit` by cumulation: two awards or
+    more, one of them at most `limit`. A beneficiary is a SIREN: the company's, else the
+    first nine digits of the direct award's SIRET.
+
+    Grouped without joining every award to its company: a company's SIREN is unique
+    (Company.siren), so the awards of one company are the awards of one SIREN, and one
+    query reads the awards of the companies with two awards or more, one of them at most
+    `limit` (GROUP BY company_id ... HAVING, as a sub-query), with the awards without a
+    company. Those (direct awards) carry their SIRET: such an award joins the group of the
+    company PlanIA knows under that SIREN, if any, else the group of that SIREN.
+    """
+    candidates = (
+        Award.objects.filter(company__isnull=False)
+        .values("company_id")
+        .annotate(n=Count("pk"), smallest=Min("total"))
+        .filter(n__gt=1, smallest__lte=limit)
+        .values("company_id")
+    )
+    rows = (
+        Award.objects.filter(Q(company_id__in=candidates) | Q(company__isnull=True))
+        .annotate(siren=Substr("beneficiary_siret", 1, 9))
+        .values_list("pk", "company_id", "siren", "decided_on", "total")
+        .order_by()  # sorted per beneficiary below
+    )
+    groups: dict[int | str, list[_Dated]] = defaultdict(list)
+    for pk, company_id, siren, decided_on, total in rows:
+        groups[siren if company_id is None else company_id].append((pk, decided_on, Decimal(total)))
+    loose = [key for key in groups if isinstance(key, str)]
+    known = (
+        dict(Company.objects.filter(siren__in=loose).values_list("siren", "pk").order_by())
+        if loose
+        else {}
+    )
+    if known:
+        for siren, company_id in known.items():
+            groups[company_id] = groups.pop(siren)
+        # Every award of a company a direct award joins: the count above did not see it.
+        seen = {a[0] for key in known.values() for a in groups[key]}
+        joined = (
+            Award.objects.filter(company_id__in=list(known.values()))
+            .values_list("pk", "company_id", "decided_on", "total")
+            .order_by()
+        )
+        for pk, company_id, decided_on, total in joined:
+            if pk not in seen:
+                groups[company_id].append((pk, decided_on, Decimal(total)))
+    return [
+        sorted(awards, key=lambda a: (a[1], a[0]))
+        for awards in groups.values()
+        if len(awards) > 1 and min(a[2] for a in awards) <= limit
+    ]
 
 
 def cumulated_award_ids(*, threshold: Decimal | None = None) -> set[int]:
     """Awards at most the threshold that are published because their beneficiary's awards
     decided within one 12-month window add up to more than it.
 
-    One query over the awards of beneficiaries with two awards or more; the windows are
-    walked in Python (a beneficiary has a handful of awards).
+    The windows are walked in Python over the beneficiaries that could cross the threshold
+    (`_beneficiaries_to_walk`; a beneficiary has a handful of awards).
     """
     limit = Decimal(threshold if threshold is not None else settings.PLANIA_AGREEMENT_THRESHOLD)
-    repeated = (
-        Award.objects.annotate(siren=beneficiary_siren())
-        .values("siren")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-        .values("siren")
-    )
-    rows = (
-        Award.objects.annotate(siren=beneficiary_siren())
-        .filter(siren__in=Subquery(repeated))
-        .values_list("pk", "siren", "decided_on", "total")
-        .order_by("siren", "decided_on", "pk")
-    )
-    by_siren: dict[str, list[tuple[int, date, Decimal]]] = defaultdict(list)
-    for pk, siren, decided_on, total in rows.iterator(chunk_size=CHUNK):
-        by_siren[siren].append((pk, decided_on, Decimal(total)))
     included: set[int] = set()
-    for awards in by_siren.values():
+    for awards in _beneficiaries_to_walk(limit):
         for start, (_pk, first_day, _total) in enumerate(awards):
             window_end = _add_months(first_day, 12)
             members = [a for a in awards[start:] if a[1] < window_end]
@@ -140,6 +175,7 @@ def cumulated_award_ids(*, threshold: Decimal | None = None) -> set[int]:
     return included
 
 
+@lru_cache(maxsize=4096)  # pure; the export asks for the same dates again and again
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -151,33 +187,25 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
-def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Award]:
-    """The awards the SCDL file lists, with what `row()` needs annotated (one query)."""
+def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Any]:
+    """The awards the SCDL file lists, in file order (one query; rows as dicts).
+
+    The payment figures a row also needs are read by `payment_figures()`, once for the
+    whole file, not per award.
+    """
     limit = Decimal(threshold if threshold is not None else settings.PLANIA_AGREEMENT_THRESHOLD)
     extra = cumulated_award_ids(threshold=limit)
-    payments = Payment.objects.filter(award=OuterRef("pk")).order_by().values("award")
-    lines = ScheduledPayment.objects.filter(award=OuterRef("pk")).order_by().values("award")
     return (
         Award.objects.filter(agreement__signed_at__isnull=False, grant__gt=0)
         .filter(Q(total__gt=limit) | Q(pk__in=sorted(extra)))
+        # The wrapper drops TruncDate's own converter, which only turns a datetime into a
+        # date: the database already returns a date (PostgreSQL) or a string that the
+        # backend's DateField converter parses (SQLite). Without a converter left, Django
+        # hands the rows over as the driver made them, not copied and converted one by one.
         .annotate(
-            signed_on=TruncDate("agreement__signed_at", tzinfo=PARIS),
-            n_lines=Coalesce(
-                Subquery(lines.annotate(n=Count("pk")).values("n")[:1]),
-                Value(0),
-                output_field=IntegerField(),
-            ),
-            first_paid=Subquery(
-                payments.annotate(d=Min("ordered_on")).values("d")[:1], output_field=DateField()
-            ),
-            last_paid=Subquery(
-                payments.annotate(d=Max("ordered_on")).values("d")[:1], output_field=DateField()
-            ),
-            n_paid=Coalesce(
-                Subquery(payments.annotate(n=Count("pk")).values("n")[:1]),
-                Value(0),
-                output_field=IntegerField(),
-            ),
+            signed_on=ExpressionWrapper(
+                TruncDate("agreement__signed_at", tzinfo=PARIS), output_field=DateField()
+            )
         )
         .values(
             "pk",
@@ -192,16 +220,41 @@ def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Award]:
             "deliberation_reference",
             "state",
             "signed_on",
-            "n_lines",
-            "first_paid",
-            "last_paid",
-            "n_paid",
             "company__name",
             "company__head_office_siret",
             "company__legal_category",
             "envelope__name_fr",
         )
         .order_by("signed_on", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class PaymentFigures:
+    # Per award id: lines of its payment schedule; payments made (count, first and last
+    # order date). An award absent from a dict has none.
+    lines: dict[int, int]
+    paid: dict[int, tuple[int, date, date]]
+
+
+def payment_figures() -> PaymentFigures:
+    """The schedule lines and payments of every award: two queries grouped by award.
+
+    Read whole (not through a server-side cursor): the dicts hold every row anyway."""
+    lines = (
+        ScheduledPayment.objects.values("award_id")
+        .annotate(n=Count("pk"))
+        .values_list("award_id", "n")
+        .order_by()
+    )
+    paid = (
+        Payment.objects.values("award_id")
+        .annotate(n=Count("pk"), first=Min("ordered_on"), last=Max("ordered_on"))
+        .values_list("award_id", "n", "first", "last")
+        .order_by()
+    )
+    return PaymentFigures(
+        lines=dict(lines), paid={pk: (n, first, last) for pk, n, first, last in paid}
     )
 
 
@@ -217,19 +270,32 @@ def scheme_title(code: str) -> str:
     return _scheme_titles().get(code, code)
 
 
+CENT = Decimal("0.01")
+
+
 def _money(value: Decimal) -> str:
-    return f"{Decimal(value).quantize(Decimal('0.01')):f}"
+    return f"{value.quantize(CENT):f}"
 
 
 def grant_share(grant: Decimal, total: Decimal) -> str:
     """pourcentageSubvention: the grant's share of the aid (grant + repayable advance),
     two decimals, at least 0.01 (the schema's minimum; only advance-only awards, which
     are not published, would be below)."""
-    share = (Decimal(grant) / Decimal(total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{max(share, Decimal('0.01')):f}"
+    if grant == total:
+        return "1.00"  # a pure grant, most awards
+    share = (Decimal(grant) / Decimal(total)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return f"{max(share, CENT):f}"
 
 
-def payment_terms(r: dict[str, Any]) -> tuple[str, str]:
+def payment_terms(
+    signed: date,
+    state: str,
+    n_lines: int,
+    n_paid: int,
+    first_paid: date | None,
+    last_paid: date | None,
+    period_months: int | None = None,
+) -> tuple[str, str]:
     """(conditionsVersement, datesPeriodeVersement) from the payment schedule.
 
     One scheduled line: "unique", dated by its payment once made, else the period from
@@ -237,54 +303,107 @@ def payment_terms(r: dict[str, Any]) -> tuple[str, str]:
     first payment (or the signature) to the last one when the award is closed or every
     line is paid, else to the signature + PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS.
     """
-    signed: date = r["signed_on"]
-    expected_end = _add_months(signed, settings.PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS)
-    if r["n_lines"] <= 1:
-        if r["n_paid"] == 1:
-            return "unique", r["first_paid"].isoformat()
+    if period_months is None:
+        period_months = settings.PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS
+    expected_end = _add_months(signed, period_months)
+    if n_lines <= 1:
+        if n_paid == 1:
+            return "unique", first_paid.isoformat()  # type: ignore[union-attr]
         return "unique", f"{signed.isoformat()}/{expected_end.isoformat()}"
-    start = r["first_paid"] or signed
-    done = r["state"] == "closed" or (r["n_paid"] >= r["n_lines"] and r["last_paid"])
-    end = r["last_paid"] if done else max(expected_end, r["last_paid"] or expected_end)
-    end = max(end, start)
-    return "échelonné", f"{start.isoformat()}/{end.isoformat()}"
+    start = first_paid or signed
+    done = state == "closed" or (n_paid >= n_lines and last_paid)
+    end = last_paid if done else max(expected_end, last_paid or expected_end)
+    end = max(end, start)  # type: ignore[type-var]
+    return "échelonné", f"{start.isoformat()}/{end.isoformat()}"  # type: ignore[union-attr]
 
 
-def row(r: dict[str, Any], body: tuple[str, str]) -> list[str]:
-    """One SCDL row, in the schema's field order."""
-    sole_trader = is_sole_trader(r["company__legal_category"])
-    name = SOLE_TRADER_LABEL if sole_trader else (r["company__name"] or r["beneficiary_name"])
-    siret = r["company__head_office_siret"] or r["beneficiary_siret"]
-    conditions, period = payment_terms(r)
-    scheme = scheme_title(r["scheme_code"]) if r["scheme_code"] else r["envelope__name_fr"]
+# What `row()` reads of a published award, in this order (Export.rows reads tuples).
+ROW_FIELDS = (
+    "pk",
+    "signed_on",
+    "deliberation_reference",
+    "company__legal_category",
+    "company__name",
+    "beneficiary_name",
+    "company__head_office_siret",
+    "beneficiary_siret",
+    "purpose",
+    "total",
+    "grant",
+    "legal_basis",
+    "scheme_code",
+    "envelope__name_fr",
+    "state",
+)
+
+
+def row(
+    r: tuple[Any, ...],
+    body: tuple[str, str],
+    figures: PaymentFigures,
+    *,
+    period_months: int | None = None,
+) -> list[str]:
+    """One SCDL row, in the schema's field order, from a published award's ROW_FIELDS."""
+    (
+        pk,
+        signed,
+        decision,
+        legal_category,
+        company_name,
+        beneficiary_name,
+        company_siret,
+        beneficiary_siret,
+        purpose,
+        total,
+        grant,
+        legal_basis,
+        scheme_code,
+        envelope_name,
+        state,
+    ) = r
+    n_paid, first_paid, last_paid = figures.paid.get(pk, _NOT_PAID)
+    conditions, period = payment_terms(
+        signed, state, figures.lines.get(pk, 0), n_paid, first_paid, last_paid, period_months
+    )
     return [
         body[0],  # nomAttribuant
         body[1],  # idAttribuant
-        r["signed_on"].isoformat(),  # dateConvention
-        r["deliberation_reference"],  # referenceDecision
-        name,  # nomBeneficiaire
-        siret,  # idBeneficiaire (head office SIRET)
+        signed.isoformat(),  # dateConvention
+        decision,  # referenceDecision
+        # nomBeneficiaire: a sole trader is a natural person, not named
+        SOLE_TRADER_LABEL if is_sole_trader(legal_category) else (company_name or beneficiary_name),
+        company_siret or beneficiary_siret,  # idBeneficiaire (head office SIRET)
         "",  # rnaBeneficiaire: beneficiaries are identified by SIRET
-        r["purpose"][:256],  # objet
-        _money(r["total"]),  # montant: the aid decided (grant + repayable advance)
+        purpose[:256],  # objet
+        _money(total),  # montant: the aid decided (grant + repayable advance)
         NATURE,  # nature
         conditions,  # conditionsVersement
         period,  # datesPeriodeVersement
         "",  # idRAE: schemes are not referenced in the RAE
-        "oui" if r["legal_basis"] in NOTIFIED_BASES else "non",  # notificationUE
-        grant_share(r["grant"], r["total"]),  # pourcentageSubvention
-        scheme,  # dispositifAide
+        "oui" if legal_basis in NOTIFIED_BASES else "non",  # notificationUE
+        grant_share(grant, total),  # pourcentageSubvention
+        scheme_title(scheme_code) if scheme_code else envelope_name,  # dispositifAide
     ]
+
+
+_NOT_PAID: tuple[int, None, None] = (0, None, None)
 
 
 @dataclass
 class Export:
     body: tuple[str, str]
+    # published_awards(): rows as dicts, in file order.
     queryset: QuerySet[Any]
 
     def rows(self) -> Iterator[list[str]]:
-        for r in self.queryset.iterator(chunk_size=CHUNK):
-            yield row(r, self.body)
+        """The rows, streamed from one server-side cursor (CHUNK rows at a time), after
+        the two grouped reads of the payment figures."""
+        figures = payment_figures()
+        months = settings.PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS
+        body = self.body
+        for r in self.queryset.values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK):
+            yield row(r, body, figures, period_months=months)
 
 
 def export() -> Export:
@@ -307,14 +426,15 @@ def csv_lines(rows: Iterable[list[str]], *, batch: int = 500) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(field_names())
-    n = 0
-    for values in rows:
-        writer.writerow(values)
-        n += 1
-        if n % batch == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    remaining = iter(rows)
+    while True:
+        chunk = list(islice(remaining, batch))
+        writer.writerows(chunk)  # one call per batch: the loop over rows runs in C
+        if len(chunk) < batch:
+            break
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue()
 
 

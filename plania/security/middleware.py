@@ -14,7 +14,9 @@ refused, whatever the page's own rule says:
 - with `PLANIA_OTP_SCOPE = "signed-in"`, every route that is not public, and the API
   when called with the session cookie (a Bearer token was made behind the second factor).
 
-A page gets a redirection to `/securite/otp/?next=<the page>`; the API a 403 in JSON.
+A page gets a redirection to `/securite/otp/?next=<the page>`; the API a 403 in its error
+format (code `second_factor`; in the `staff-pages` scope the API's staff operations
+refuse such a session themselves: plania.api.access).
 Others pass through untouched: an applicant on a staff page still gets the 404 of the
 route's own rule, so that staff pages do not show that they exist.
 
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -96,15 +98,11 @@ class StaffSecondFactorMiddleware:
         if request.user.is_verified():  # type: ignore[union-attr]
             return None
         if kind == API:
-            return JsonResponse(
-                {
-                    "detail": _(
-                        "Confirmez d'abord votre identité avec le code de votre "
-                        "application d'authentification."
-                    )
-                },
-                status=403,
-            )
+            from plania.api.access import second_factor_refusal
+            from plania.api.errors import error_json
+
+            refused = second_factor_refusal()
+            return error_json(403, refused.message, refused.code)
         return redirect(otp_verify_url(request.get_full_path()))
 
 
@@ -143,7 +141,9 @@ class RefuseNulCharactersMiddleware:
         message = _("La requête contient un caractère nul (U+0000) : elle est refusée.")
         match = request.resolver_match
         if match is not None and "api" in match.namespaces:
-            return JsonResponse({"detail": message}, status=400)
+            from plania.api.errors import error_json
+
+            return error_json(400, message, "nul_character")
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
     @staticmethod

@@ -1,20 +1,27 @@
 """Reads of the steering room: targets against their trajectory, money by axis, envelope
-and budget year, commitment pace. Everything is aggregated in the database (GROUP BY
-envelope, budget year and kind; GROUP BY year for each metric), so the number of queries
-depends on the number of plans and targets, never on the number of awards or entries."""
+and budget year, commitment pace. Everything is aggregated in the database, so the number
+of queries depends on the number of plans and targets, never on the number of awards or
+entries. The money comes from one grouped read of the ledger (GROUP BY envelope, kind and
+budget year, `ledger.selectors.sums_by_envelope_year`), which feeds every table and chart:
+the envelope balances (all years added up), the rows by budget year and the pace."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from plania.awards.models import Award
 from plania.ledger.enums import EntryKind
-from plania.ledger.models import LedgerEntry
-from plania.ledger.selectors import Balances, EnvelopeTree, _decimal
+from plania.ledger.selectors import (
+    Balances,
+    EnvelopeTree,
+    YearSums,
+    sums_by_envelope_year,
+    sums_over_years,
+)
 from plania.plans.enums import TargetMeasure
 from plania.plans.models import Axis, Envelope, Plan, Target
 from plania.plans.selectors import main_plan
@@ -232,28 +239,17 @@ def _envelope_rows(plans: list[Plan], tree: EnvelopeTree) -> list[EnvelopeRow]:
 
 
 def _year_rows(
-    plans: list[Plan], tree: EnvelopeTree, envelopes: dict[int, EnvelopeRow]
+    year_sums: YearSums, tree: EnvelopeTree, envelopes: dict[int, EnvelopeRow]
 ) -> list[YearRow]:
-    """Per root envelope and budget year: one grouped query over the plans' entries."""
-    sums = (
-        LedgerEntry.objects.filter(envelope__plan__in=plans)
-        .values("envelope_id", "budget_year", "kind")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
+    """Per root envelope and budget year, from the sums per envelope, year and kind."""
     rows: dict[tuple[int, int], YearRow] = {}
-    for s in sums:
-        pk = s["envelope_id"]
+    for (pk, year, kind), total in year_sums.items():
         root = tree.chain(pk)[-1]
-        kind, total = s["kind"], _decimal(s["total"])
         if kind == EntryKind.ALLOCATION and pk != root:
             # A sub-envelope's allocation is part of its root's, not on top of it.
             continue
         info = envelopes[root]
-        row = rows.setdefault(
-            (root, s["budget_year"]),
-            YearRow(info.plan, info.envelope, info.axis, s["budget_year"]),
-        )
+        row = rows.setdefault((root, year), YearRow(info.plan, info.envelope, info.axis, year))
         if kind == EntryKind.ALLOCATION:
             row.allocated += total
         elif kind == EntryKind.COMMITMENT:
@@ -294,10 +290,13 @@ def steering_overview(*, as_of: date | None = None) -> Overview | None:
     plan, programmes = found
     as_of = as_of or timezone.localdate()
     plans = [plan, *programmes]
-    tree = EnvelopeTree([e for p in plans for e in p.envelopes.all()])
+    envelopes = [e for p in plans for e in p.envelopes.all()]
+    # The one read of the ledger: every money figure below comes from these sums.
+    year_sums = sums_by_envelope_year(e.pk for e in envelopes)
+    tree = EnvelopeTree(envelopes, sums=sums_over_years(year_sums))
     envelope_rows = _envelope_rows(plans, tree)
     by_pk = {r.envelope.pk: r for r in envelope_rows}
-    years = _year_rows(plans, tree, by_pk)
+    years = _year_rows(year_sums, tree, by_pk)
     return Overview(
         plan=plan,
         programmes=programmes,

@@ -2,8 +2,10 @@
 applicant's answer, withdrawal with confirmation."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 
+from plania.accounts.roles import Role
 from plania.applications.enums import ApplicationState
 from plania.applications.models import ApplicationEvent
 from plania.applications.services import (
@@ -20,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def officer(db):
-    return UserFactory(staff=True, first_name="Dominique", last_name="Instructrice")
+    user = UserFactory(staff=True, first_name="Dominique", last_name="Instructrice")
+    user.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
+    return user
 
 
 @pytest.fixture

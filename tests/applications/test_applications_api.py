@@ -226,11 +226,11 @@ def test_a_submission_costs_a_fixed_number_of_queries(
         {"version": 1, "answers": VALID_ANSWERS, "cost_lines": _cost_lines()},
     )
     clock.set(CLOSES + timedelta(seconds=1))
-    # the token and its last use, the dossier, the membership
-    with django_assert_max_num_queries(4):
+    # the token and its last use, the dossier read through the membership
+    with django_assert_max_num_queries(3):
         assert _json(client, "post", f"{url}/submit", auth).status_code == 403
     clock.set(CLOSES - timedelta(seconds=1))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         assert _json(client, "post", f"{url}/submit", auth).status_code == 201
 
 

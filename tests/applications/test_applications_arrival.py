@@ -51,13 +51,13 @@ def test_a_received_at_in_the_future_counts_as_now(call, clock, user):
 
 def _wait_in_queue(monkeypatch, clock, seconds):
     """Between the arrival stamp and the view's work, the server is busy `seconds`."""
-    verified = api_applications._verified
+    applications_of = api_applications.applications_of
 
-    def slow(request):
+    def slow(user):
         clock.advance(seconds=seconds)
-        return verified(request)
+        return applications_of(user)
 
-    monkeypatch.setattr(api_applications, "_verified", slow)
+    monkeypatch.setattr(api_applications, "applications_of", slow)
 
 
 def _submit(client, app, user, **headers):

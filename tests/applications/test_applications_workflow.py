@@ -80,10 +80,11 @@ def _actors(app: Application) -> dict[str, object]:
     }
 
 
-# Which kinds of actor each "who" admits ("staff" counts as an officer).
+# Which kinds of actor each "who" admits (a staff account without the officer role is
+# not an officer: finance, the committee and experts are staff too).
 ADMITS = {
     "applicant": {"applicant"},
-    "officer": {"officer", "staff"},
+    "officer": {"officer"},
     "committee": {"committee"},
     "finance": {"finance"},
 }

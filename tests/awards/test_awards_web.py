@@ -184,3 +184,41 @@ def test_decision_from_the_session_page_then_pages_in_english(client, staff):
     body = client.get(explanation).content.decode()
     # The decision as applied, with the proposal it lowered (English once translated).
     assert "CP/W/1" in body and "150" in body
+
+
+def test_the_committee_agenda_shows_the_recommendation_s_label(client, staff):
+    """The officer's recommendation as people read it ("Avis favorable"), not its code."""
+    _u, proposal = proposed(funded_call(), staff.officer)
+    session = services.session_create(
+        held_on=date(2025, 6, 12),
+        title="CP",
+        deliberation_prefix="CP/2025-06",
+        actor=staff.committee,
+    )
+    item = services.session_add_proposal(session=session, proposal=proposal, actor=staff.committee)
+    assert item.recommendation == "favourable"
+    otp_force_login(client, staff.committee)
+    body = client.get(reverse("web:committee_session", args=[session.pk])).content.decode()
+    assert "<small>Avis favorable</small>" in body
+    assert "<small>favourable</small>" not in body
+    english = client.get("/en" + reverse("web:committee_session", args=[session.pk]))
+    assert "<small>Favourable opinion</small>" in english.content.decode()
+
+
+def test_award_pages_ask_for_a_verified_address_as_the_dossier_pages_do(client, staff):
+    """A member of the company whose address is not verified gets the 403 with the
+    re-send button, on the award pages as on the dossier's."""
+    from tests.factories import UserFactory
+
+    _user, award = approved(staff)
+    member = UserFactory(email_verified_at=None)
+    MembershipFactory(user=member, company=award.company)
+    client.force_login(member)
+    for url in (
+        reverse("web:awards"),
+        reverse("web:award", args=[award.reference]),
+        reverse("web:award_agreement_pdf", args=[award.reference]),
+        reverse("web:award_explanation", args=[award.application.reference]),
+        reverse("web:application", args=[award.application.reference]),
+    ):
+        assert client.get(url).status_code == 403, url

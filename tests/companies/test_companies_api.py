@@ -33,7 +33,7 @@ def test_an_unverified_address_cannot_claim_a_company(client, db):
     client.force_login(UserFactory(email_verified_at=None))
     response = _post(client, "/identify", {"identifier": sirene_company().siren})
     assert response.status_code == 403
-    assert response.json()["detail"][0]["code"] == "email_unverified"
+    assert response.json()["code"] == "unverified"
     assert not Company.objects.exists()
 
 
@@ -88,11 +88,11 @@ def test_a_second_person_gets_202_and_no_access_yet(client, user):
 def test_identify_errors_are_structured(client, user, make, status, code, text):
     response = _post(client, "/identify", {"identifier": make()})
     assert response.status_code == status
-    detail = response.json()["detail"]
-    assert len(detail) == 1
-    assert detail[0]["field"] == "identifier"
-    assert detail[0]["code"] == code
-    assert text in detail[0]["message"]
+    body = response.json()
+    assert body["code"] == code
+    assert text in body["detail"]
+    assert list(body["errors"]) == ["identifier"]
+    assert text in body["errors"]["identifier"][0]
 
 
 def test_manual_entry(client, user):
@@ -106,7 +106,7 @@ def test_manual_entry(client, user):
     assert (response.json()["verified"], response.json()["data_source"]) == (False, "manual")
     bad = _post(client, "/manual", {"siren": "12", "name": "", "postcode": "3"})
     assert bad.status_code == 422
-    fields = {d["field"] for d in bad.json()["detail"]}
+    fields = set(bad.json()["errors"])
     assert fields == {"siren", "name", "creation_date", "postcode"}
 
 

@@ -199,10 +199,11 @@ def test_the_api_explains_a_refusal_as_structured_json(client, dossier, member):
     client.force_login(member)
     response = client.post(api_url(dossier), {"kind": "other", "file": upload("a.pdf", EXE_BYTES)})
     assert response.status_code == 422
-    (detail,) = response.json()["detail"]
-    assert detail["field"] == "file"
-    assert detail["code"] == "wrong_type"
-    assert "n'est pas un PDF" in detail["message"]
+    body = response.json()
+    assert body["code"] == "wrong_type"
+    assert "n'est pas un PDF" in body["detail"]
+    (message,) = body["errors"]["file"]
+    assert "n'est pas un PDF" in message
 
 
 def test_the_api_says_which_file_was_too_big(client, dossier, member, settings):
@@ -211,7 +212,8 @@ def test_the_api_says_which_file_was_too_big(client, dossier, member, settings):
     big = PDF_BYTES + b"%" * 50_000
     response = client.post(api_url(dossier), {"kind": "other", "file": upload("gros.pdf", big)})
     assert response.status_code == 413
-    assert response.json()["detail"][0]["code"] == "too_big"
+    assert response.json()["code"] == "too_big"
+    assert "gros.pdf" in response.json()["errors"]["file"][0]
 
 
 def test_the_api_refuses_changes_to_a_submitted_dossier(client, member, document, dossier):
@@ -224,7 +226,7 @@ def test_the_api_refuses_changes_to_a_submitted_dossier(client, member, document
     client.force_login(member)
     response = client.delete(api_url(dossier, document))
     assert response.status_code == 409
-    assert response.json()["detail"][0]["code"] == "frozen"
+    assert response.json()["code"] == "frozen"
 
 
 def test_the_api_accepts_a_personal_token(client, dossier, document):

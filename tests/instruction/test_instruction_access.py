@@ -51,7 +51,9 @@ def test_an_officer_of_scheme_x_gets_404_on_a_dossier_of_scheme_y(client, office
         content_type="application/json",
     )
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+    # The API's one error format, the same as for a dossier that does not exist.
+    assert response.json()["code"] == "not_found"
+    assert set(response.json()) == {"detail", "code", "errors"}
     other.refresh_from_db()
     assert other.state == ApplicationState.SUBMITTED
 

@@ -114,7 +114,7 @@ def test_request_missing_items_needs_a_message_and_a_submitted_dossier(client, d
     api_url = f"/api/v1/instruction/dossiers/{dossier.reference}/request-missing"
     response = api(client, "post", api_url, json={"message": ""})
     assert response.status_code == 422
-    assert set(response.json()) == {"detail", "errors"}
+    assert set(response.json()) == {"detail", "code", "errors"}
     assert response.json()["errors"]["message"]
     response = api(client, "post", api_url, json={"message": "Le Kbis, svp."})
     assert response.status_code == 200

@@ -169,7 +169,7 @@ def test_a_conflicted_expert_gets_403_on_scores_and_cannot_score(
     assert client.get(url("scores", dossier)).status_code == 403
     response = client.get(api_url(dossier, "/scores"))
     assert response.status_code == 403
-    assert set(response.json()) == {"detail", "errors"}
+    assert set(response.json()) == {"detail", "code", "errors"}
     html = client.get(url("expertise", dossier)).content.decode()
     assert "conflit d'intérêts" in html and dossier.company.name not in html
     assert client.get(api_url(dossier)).json()["answers"] is None

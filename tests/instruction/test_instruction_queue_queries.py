@@ -98,9 +98,10 @@ def ten_thousand(officer_x):
 # of the scoped queryset (then remembered for the request), the calls of the filter, the
 # paginator's count, the page's rows.
 QUEUE_QUERIES = 10
-# Session, user, second-factor device, the officer's schemes, the officer-role check, the
-# count, the page's rows.
-API_QUERIES = 7
+# Session, user, second-factor device, the operation's officer-role check
+# (plania.api.access), the officer's schemes, the officer-role check of the scoped
+# queryset, the count, the page's rows: as the page.
+API_QUERIES = 8
 
 
 @pytest.mark.parametrize("per_page", [25, 100])

@@ -18,9 +18,12 @@ from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry, LedgerImmutableError
 from plania.ledger.selectors import (
     Balances,
+    EnvelopeTree,
     commitment_sums,
     envelope_balances,
     plan_balances,
+    sums_by_envelope_year,
+    sums_over_years,
 )
 from plania.ledger.services import (
     LedgerError,
@@ -622,6 +625,42 @@ def test_balances_are_derived_from_every_kind_of_entry() -> None:
     # A repayment does not give commitment authority back: only a de-commitment does.
     commit(root, "850.00")
     assert envelope_balances(child).available == D("0.00")
+
+
+def test_sums_by_envelope_and_budget_year_feed_the_same_balances() -> None:
+    """One grouped read per (envelope, budget year, kind), exact to the cent; added over
+    the years it gives the tree the same balances as its own read."""
+    root = envelope_with_allocation("1000.00")
+    child = envelope_with_allocation("400.00", parent=root, cap=D("400.00"))
+    first = commit(root, "600.10", budget_year=2025)
+    second = commit(child, "100.05", budget_year=2026)
+    third = commit(child, "0.01", budget_year=2026)
+    move("decommit", first, "50.00", budget_year=2026)
+    move("pay", first, "300.03", budget_year=2026)
+    move("pay", second, "40.00", budget_year=2026)
+    move("pay", third, "0.01", budget_year=2027)
+    move("repay", first, "20.00", budget_year=2027)
+
+    sums = sums_by_envelope_year([root.pk, child.pk])
+
+    assert sums == {
+        (root.pk, TEST_YEAR, EntryKind.ALLOCATION): D("1000.00"),
+        (child.pk, TEST_YEAR, EntryKind.ALLOCATION): D("400.00"),
+        (root.pk, 2025, EntryKind.COMMITMENT): D("600.10"),
+        (child.pk, 2026, EntryKind.COMMITMENT): D("100.06"),
+        (root.pk, 2026, EntryKind.DECOMMITMENT): D("50.00"),
+        (root.pk, 2026, EntryKind.PAYMENT): D("300.03"),
+        (child.pk, 2026, EntryKind.PAYMENT): D("40.00"),
+        (child.pk, 2027, EntryKind.PAYMENT): D("0.01"),
+        (root.pk, 2027, EntryKind.REPAYMENT): D("20.00"),
+    }
+    assert all(str(v) == f"{v:.2f}" for v in sums.values())  # two decimals, any backend
+    envelopes = list(Envelope.objects.filter(plan=root.plan))
+    tree = EnvelopeTree(envelopes, sums=sums_over_years(sums))
+    balances = plan_balances(root.plan)
+    assert {e.pk: tree.balances(e.pk) for e in envelopes} == balances
+    assert balances[root.pk].committed == D("650.16")  # 600.10 - 50 + 100.06 on the child
+    assert balances[root.pk].paid == D("340.04")
 
 
 def test_balances_of_an_envelope_without_entries_are_zero() -> None:

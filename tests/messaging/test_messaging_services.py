@@ -164,8 +164,9 @@ def submitted(db):
 
 
 def test_staff_request_missing_items_and_the_dossier_becomes_incomplete(
-    submitted, staff, django_capture_on_commit_callbacks
+    submitted, officer, django_capture_on_commit_callbacks
 ):
+    staff = officer
     member = member_of(submitted.company)
     with django_capture_on_commit_callbacks(execute=True):
         message = message_request_missing(

@@ -138,7 +138,7 @@ def test_the_api_explains_a_refusal(client, dossier, member):
     client.force_login(member)
     response = client.post(api_url(dossier), {"body": "   "})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["code"] == "empty"
+    assert response.json()["code"] == "empty"
     response = client.post(api_url(dossier), {"body": "Réponse", "kind": "answer"})
     assert response.status_code == 409
 

@@ -127,3 +127,119 @@ def test_cumulation_window_is_twelve_months(db):
     assert scdl._add_months(date(2025, 3, 15), -3) == date(2024, 12, 15)
     assert scdl.grant_share(Decimal("30000"), Decimal("100000")) == "0.30"
     assert scdl.grant_share(Decimal("1"), Decimal("100000")) == "0.01"
+
+
+@pytest.mark.django_db
+def test_cumulation_groups_awards_by_siren_with_or_without_a_company():
+    """Which small awards the 12-month cumulation publishes, per beneficiary SIREN: a
+    company's awards, a direct award whose SIRET belongs to a company PlanIA knows (same
+    SIREN, another establishment), and direct awards among themselves."""
+    from datetime import date
+
+    from plania.awards.models import Award
+    from plania.companies.sirene import head_office_siret, sample_siren
+    from tests.companies.factories import CompanyFactory
+    from tests.steering.data import award, load_plans
+
+    load_plans()
+
+    def given(on, amount, *, company=None, siret=None):
+        a = award(envelope="ia-axe-1-rd", scheme="ia-rd-projets", on=on, company=company,
+                  amount=amount)  # fmt: skip
+        if siret is not None:
+            Award.objects.filter(pk=a.pk).update(beneficiary_siret=siret)
+        return a.pk
+
+    twice, apart, known, big, alone = (CompanyFactory() for _ in range(5))
+    other_establishment = known.siren + "00099"  # same SIREN, not the head office
+    expected = {
+        # One company, 15,000 + 12,000 within 12 months: both published.
+        given(date(2025, 1, 10), "15000.00", company=twice),
+        given(date(2025, 11, 1), "12000.00", company=twice),
+        # A company's award and a direct award to another of its establishments.
+        given(date(2025, 3, 1), "20000.00", company=known),
+        given(date(2025, 6, 1), "5000.00", siret=other_establishment),
+        # A direct award beside a company's big award (published anyway): the small one.
+        given(date(2025, 2, 1), "1000.00", siret=big.head_office_siret),
+        # Two direct awards to one SIREN PlanIA has no company for.
+        given(date(2025, 4, 1), "20000.00", siret=head_office_siret(sample_siren(7, seed=99))),
+        given(date(2025, 5, 1), "4000.00", siret=head_office_siret(sample_siren(7, seed=99))),
+    }
+    given(date(2025, 1, 20), "30000.00", company=big)
+    # 12 months or more apart, or alone: not published.
+    given(date(2024, 1, 10), "15000.00", company=apart)
+    given(date(2025, 1, 10), "12000.00", company=apart)
+    given(date(2025, 1, 10), "12000.00", company=alone)
+    given(date(2025, 7, 1), "9000.00", siret=head_office_siret(sample_siren(8, seed=99)))
+
+    assert scdl.cumulated_award_ids() == expected
+    # The threshold is a parameter: above every window's sum, nothing is added.
+    assert scdl.cumulated_award_ids(threshold=Decimal("40000")) == set()
+
+
+@pytest.mark.django_db
+def test_payment_terms_follow_the_schedule_and_the_payments(staff, client, clock):
+    """conditionsVersement and datesPeriodeVersement of each case, as the file shows them:
+    several lines partly paid, then closed; one line not paid; one line paid."""
+    from datetime import date
+
+    from plania.awards.models import Award
+    from tests.awards.flows import pay
+
+    w = world(staff)
+
+    def terms() -> dict[str, tuple[str, str]]:
+        text = b"".join(client.get("/opendata/subventions.csv").streaming_content).decode()
+        return {
+            r["referenceDecision"]: (r["conditionsVersement"], r["datesPeriodeVersement"])
+            for r in rows_of(text)
+        }
+
+    advance, first, second = w.with_advance, *w.cumulated
+    signed = advance.agreement.signed_at.astimezone(scdl.PARIS).date()
+    end = scdl._add_months(signed, 24)  # PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS
+    assert terms()[advance.deliberation_reference] == ("échelonné", f"{signed}/{end}")
+
+    on_signature = advance.schedule.order_by("position").first()
+    clock.advance(days=10)
+    pay(staff, advance, w.applicant, on_signature.amount, date(2025, 7, 1), line=on_signature)
+    assert terms()[advance.deliberation_reference] == ("échelonné", f"2025-07-01/{end}")
+    Award.objects.filter(pk=advance.pk).update(state="closed")
+    assert terms()[advance.deliberation_reference] == ("échelonné", "2025-07-01/2025-07-01")
+
+    for award in (first, second):  # one line each from now on
+        award.schedule.order_by("position").last().delete()
+    line = second.schedule.get()
+    pay(staff, second, staff.officer, line.amount, date(2025, 8, 1), line=line)
+    signed = first.agreement.signed_at.astimezone(scdl.PARIS).date()
+    shown = terms()
+    assert shown[first.deliberation_reference] == (
+        "unique",
+        f"{signed}/{scdl._add_months(signed, 24)}",
+    )
+    assert shown[second.deliberation_reference] == ("unique", "2025-08-01")
+
+
+@pytest.mark.django_db
+def test_export_queries_do_not_grow_with_awards(staff, django_assert_num_queries):
+    """The file is a fixed number of queries (docs/opendata.md), none per award."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.opendata.world import direct
+
+    w = world(staff)
+
+    def lines() -> int:
+        return "".join(scdl.csv_lines(scdl.export().rows())).count("\r\n") - 1
+
+    with CaptureQueriesContext(connection) as before:
+        assert lines() == 3
+    assert len(before.captured_queries) <= 6
+    # Six more small awards to the small beneficiary: with them, its awards cross the
+    # threshold in 12 months, and all seven are published.
+    session = w.cumulated[0].item.session
+    for i in range(6):
+        direct(staff, session, w.small.envelope, f"Org {i}", w.small.beneficiary_siret, "5000")
+    with django_assert_num_queries(len(before.captured_queries)):
+        assert lines() == 3 + 7

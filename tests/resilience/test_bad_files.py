@@ -389,13 +389,13 @@ def statement_pipe(tmp_path: Path, ctx: dict[str, Any]) -> Bad:
 
 def statement_huge_bytes(tmp_path: Path, ctx: dict[str, Any]) -> Bad:
     """Far over the 5 MB a statement may weigh (PLANIA_STATEMENT_MAX_BYTES): refused on
-    its length, before a byte is decoded. The upload page refuses it before reading it."""
+    its length, before a byte is decoded. The upload page and the API refuse it on the
+    upload's size, before reading it into memory, with the same message."""
     row = f"2027-10-01;0,01;{ctx['reference']};VIR\n".encode()
     content = statement_head(ctx).encode() + row * (6 * 1024 * 1024 // len(row))
     return Bad(
         content,
         [f"Le relevé « {STATEMENT} » pèse 6,0\xa0Mio, au-delà des 5,0\xa0Mio acceptés"],
-        expect_web=["Un relevé CSV pèse au plus 5 Mo."],
     )
 
 
@@ -847,7 +847,7 @@ def test_statement_api_says_why_and_keeps_nothing(
 @pytest.mark.parametrize(
     ("build", "english"),
     [
-        (statement_huge_bytes, "A CSV statement weighs at most 5 MB."),
+        (statement_huge_bytes, f"The statement “{STATEMENT}” weighs 6.0\xa0MB, above the"),
         (
             statement_latin1,
             f"The statement “{STATEMENT}” is not in UTF-8 (line 3, byte 0xE9",
@@ -874,6 +874,37 @@ def test_statement_upload_page_speaks_the_users_language(
     )
     assert english in html.unescape(response.content.decode())
     assert not Repayment.objects.filter(award=ctx["award"]).exists()
+
+
+def test_the_statement_size_limit_from_the_environment_applies_to_the_page_and_the_api(
+    client: Any, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: Any
+) -> None:
+    """PLANIA_STATEMENT_MAX_BYTES lowers the limit for the upload page and the API too
+    (they check the upload's size before reading it)."""
+    ctx = statement_setup(request, tmp_path)
+    content = (statement_head(ctx) + f"2027-10-01;0,01;{ctx['reference']};VIR\n").encode()
+    monkeypatch.setenv("PLANIA_STATEMENT_MAX_BYTES", str(len(content) - 1))
+
+    def not_read(**kwargs: Any) -> None:
+        raise AssertionError("the upload was read although its size is over the limit")
+
+    monkeypatch.setattr(awards, "bank_statement_import", not_read)
+    otp_force_login(client, ctx["staff"].finance)
+    _token, plaintext = api_token_create(user=ctx["staff"].finance, name="test")
+    before = database_state(ignore=API_BOOKKEEPING)
+    page = client.post(
+        reverse("web:bank_statement"),
+        {"file": SimpleUploadedFile(STATEMENT, content, content_type="text/csv")},
+    )
+    assert f"Le relevé « {STATEMENT} » pèse" in html.unescape(page.content.decode())
+    response = client.post(
+        "/api/v1/awards/bank-statements",
+        {"file": SimpleUploadedFile(STATEMENT, content, content_type="text/csv")},
+        HTTP_AUTHORIZATION=f"Bearer {plaintext}",
+    )
+    assert response.status_code == 422
+    assert f"Le relevé « {STATEMENT} » pèse" in response.json()["detail"]
+    assert database_state(ignore=API_BOOKKEEPING) == before
 
 
 def test_statement_last_line_without_line_break_is_listed_not_matched(staff):

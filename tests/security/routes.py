@@ -64,25 +64,84 @@ def routes_without_policy(urlconf: str | None = None) -> list[str]:
     ]
 
 
-def api_operations_without_auth(api: Any) -> list[str]:
-    """Operations of a NinjaAPI with neither an authentication nor an explicit public mark."""
+@dataclass(frozen=True)
+class ApiOperation:
+    method: str  # "GET"
+    path: str  # "/api/v1/applications/{reference}"
+    operation: Any  # django-ninja's Operation
+    url_name: str
+
+    @property
+    def policy(self) -> Any:
+        return getattr(self.operation.view_func, "access_policy", None)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def parameters(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+
+def _auth_set(auth: Any) -> bool:
     from ninja.constants import NOT_SET
 
-    def set_(auth: Any) -> bool:
-        return auth is not NOT_SET and auth is not None and auth != []
+    return auth is not NOT_SET and auth is not None and auth != []
 
+
+def operation_auth(api: Any, router: Any, operation: Any) -> bool:
+    """Whether the operation asks for authentication: its own auth, or (NOT_SET) the
+    router's, then the API's."""
+    from ninja.constants import NOT_SET
+
+    own = operation.auth_param
+    if own is not NOT_SET:
+        return _auth_set(own)
+    return _auth_set(router.auth) or _auth_set(api.auth)
+
+
+def api_operations(api: Any, root: str = "/api/v1") -> list[ApiOperation]:
+    found = []
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                url_name = getattr(operation, "url_name", "") or operation.view_func.__name__
+                full = re.sub(r"/+", "/", f"{root}{prefix}{path}")
+                for method in operation.methods:
+                    found.append(ApiOperation(method, full, operation, url_name))
+    return found
+
+
+def api_operations_without_policy(api: Any) -> list[str]:
+    """Operations that declare no access rule (plania.api.access), or whose rule and
+    authentication disagree: a public operation must not ask for authentication (else its
+    rule is not the one applied), and every other must."""
     missing = []
     for prefix, router in api._routers:
         for path, path_view in router.path_operations.items():
             for operation in path_view.operations:
-                # An operation's own auth wins; NOT_SET inherits the router's, then the API's.
-                own = operation.auth_param
-                inherited = router.auth if set_(router.auth) else api.auth
-                declared = (
-                    set_(own)
-                    or (own is NOT_SET and set_(inherited))
-                    or getattr(operation.view_func, "public_api", False)
-                )
-                if not declared:
-                    missing.append(f"{operation.methods} {prefix}{path}")
+                policy = getattr(operation.view_func, "access_policy", None)
+                label = f"{operation.methods} {prefix}{path}"
+                guarded = operation_auth(api, router, operation)
+                if policy is None:
+                    missing.append(f"{label}: no access rule")
+                elif (policy.who == "public") == guarded:
+                    missing.append(f"{label}: rule {policy.who!r} but authentication {guarded}")
     return missing
+
+
+def api_routes(urlconf: str | None = None) -> list[Route]:
+    """The URL patterns under api/v1/ of the URL configuration."""
+    return [route for route in walk(get_resolver(urlconf).url_patterns) if "api/v1/" in route.route]
+
+
+def api_routes_unaccounted(api: Any, urlconf: str | None = None) -> list[str]:
+    """API URL patterns that are neither an operation (whose rule is on the operation)
+    nor one of django-ninja's own routes with a declared rule (plania.api.urls)."""
+    names = {f"api:{op.url_name}" for op in api_operations(api)}
+    return [
+        f"{route.route} ({route.name})"
+        for route in api_routes(urlconf)
+        if route.name not in names and route.policy is None
+    ]

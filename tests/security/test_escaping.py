@@ -2,8 +2,9 @@
 person can fill today come back escaped on the pages that show them.
 
 Fields: sign-up names, a company entered by hand, the dossier form's text fields and its
-budget rows, messages, API token names, document file names, and values echoed from the
-address (`next`, the pre-check's query).
+budget rows, messages, API token names, document file names, values echoed from the
+address (`next`, the pre-check's query), and the staff side: internal notes and the
+officer's review, a committee session's title and agenda, an award's beneficiary.
 """
 
 import html
@@ -205,3 +206,35 @@ def test_values_echoed_from_the_address(client, world: World, payload):
     client.force_login(world.users["officer"])
     otp = client.get("/securite/otp/", {"next": f"/compte/{payload}"})
     assert_escaped(otp.content.decode(), f"/compte/{payload}")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_internal_notes_and_the_review(world: World, payload):
+    from plania.instruction.services import application_start_review, note_add, review_save
+    from tests.security.test_route_matrix import awarded
+
+    dossier = awarded(world).filed
+    officer = world.users["officer"]
+    application_start_review(application=dossier, actor=officer)
+    note_add(application=dossier, actor=officer, body=f"Note {payload}")
+    review_save(application=dossier, actor=officer, summary=f"Synthèse {payload}")
+    url = reverse("web:instruction_dossier", kwargs={"reference": dossier.reference})
+    assert_escaped(get(world.client_for("officer"), url), f"Note {payload}", f"Synthèse {payload}")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_committee_session_and_award_pages(world: World, payload):
+    from plania.awards.models import AgendaItem, Award, CommitteeSession
+    from tests.security.test_route_matrix import awarded
+
+    x = awarded(world)
+    CommitteeSession.objects.filter(pk=x.session.pk).update(title=f"Séance {payload}")
+    AgendaItem.objects.filter(pk=x.item.pk).update(beneficiary_name=f"Bénéficiaire {payload}")
+    Award.objects.filter(pk=x.award_a.pk).update(beneficiary_name=f"Lauréat {payload}")
+    session = get(
+        world.client_for("committee"), reverse("web:committee_session", args=[x.session.pk])
+    )
+    assert_escaped(session, f"Séance {payload}", f"Bénéficiaire {payload}")
+    for client in (world.client_for(APPLICANT), world.client_for("finance")):
+        award = get(client, reverse("web:award", args=[x.award_a.reference]))
+        assert_escaped(award, f"Lauréat {payload}")

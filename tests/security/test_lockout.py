@@ -106,8 +106,11 @@ def test_the_lock_out_page_speaks_english_under_en(client, user):
     for _ in range(5):
         response = attempt(client, user.email, url="/en/compte/connexion/")
     assert response.status_code == 429
-    assert '<html lang="en">' in response.content.decode()
-    assert 'href="/en/compte/mot-de-passe/oubli/"' in response.content.decode()
+    page = response.content.decode()
+    assert '<html lang="en">' in page
+    assert "Too many failed login attempts (5)" in page
+    assert "You can try again from " in page and "(in 15 min)" in page
+    assert 'href="/en/compte/mot-de-passe/oubli/"' in page
 
 
 def test_the_admin_login_is_counted_too(client):

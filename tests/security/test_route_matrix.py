@@ -59,6 +59,9 @@ class Objects:
     # Staff roles that do not reach the objects although the route is theirs: an expert
     # page is for the experts invited on the dossier, which a superuser is not.
     not_for: frozenset[str] = frozenset()
+    # The objects are one person's own (an export they asked for): only that role's
+    # person reaches them; anyone else signed in gets 404.
+    owner: str = ""
 
 
 def _dossier(w: World, side: str) -> dict[str, Any]:
@@ -168,6 +171,25 @@ def _award_dossier(w: World, side: str) -> dict[str, Any]:
     return {"reference": getattr(awarded(w), f"award_{side}").application.reference}
 
 
+def _export(w: World) -> dict[str, Any]:
+    """A finished export (the annual report) asked for by the steering person."""
+    if getattr(w, "export", None) is None:
+        from django.core.files.base import ContentFile
+
+        from plania.documents.storage import private_storage
+        from plania.ops.models import Export, ExportKind, ExportStatus
+
+        stored = private_storage().save("exports/rapport.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+        w.export = Export.objects.create(  # type: ignore[attr-defined]
+            kind=ExportKind.ANNUAL_REPORT,
+            requested_by=w.users[Role.STEERING],
+            status=ExportStatus.DONE,
+            file=stored,
+            filename="rapport.pdf",
+        )
+    return {"public_id": w.export.public_id}  # type: ignore[attr-defined]
+
+
 def _target(w: World) -> str:
     """A target entered by people on the world's plan (its measurement page)."""
     from datetime import date
@@ -219,6 +241,8 @@ OBJECTS: dict[str, Objects] = {
     "web:password_reset_confirm": Objects(
         own=lambda w: {"uidb64": w.reset_uidb64, "token": w.reset_token}
     ),
+    "web:export": Objects(own=_export, owner=Role.STEERING.value),
+    "web:export_file": Objects(own=_export, owner=Role.STEERING.value),
     "web:api_token_revoke": Objects(
         own=lambda w: {"pk": w.a.token.pk}, foreign=lambda w: {"pk": w.b.token.pk}, method="post"
     ),
@@ -320,6 +344,8 @@ def expected(route: Route, role: str, objects: Objects | None) -> str:
     if who in ("authenticated", "verified"):
         if who == "verified" and role == UNVERIFIED:
             return UNVERIFIED_403
+        if objects is not None and objects.owner:
+            return OK if role == objects.owner else NOT_FOUND
         if objects is not None and objects.foreign is not None:
             # The objects belong to company A (or to its owner): theirs, and staff's when
             # the policy opens them to staff; anyone else's 404.

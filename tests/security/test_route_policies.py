@@ -8,7 +8,13 @@ policy, shown by a test that adds one in a temporary URL conf").
 import pytest
 from django.test import override_settings
 
-from tests.security.routes import api_operations_without_auth, routes_without_policy
+from tests.security.routes import (
+    api_operations,
+    api_operations_without_policy,
+    api_routes_unaccounted,
+    project_routes,
+    routes_without_policy,
+)
 
 
 def test_every_web_route_declares_an_access_policy():
@@ -16,13 +22,66 @@ def test_every_web_route_declares_an_access_policy():
     assert missing == [], "routes without an access policy:\n" + "\n".join(missing)
 
 
-def test_every_api_operation_declares_its_authentication():
+# What a signed-in person with an unverified address may use: their own account, its
+# second factor, their data and their own exports. Anything about a company, a dossier or
+# an award asks for a verified address (`verified`), on the web as in the API.
+OWN_ACCOUNT = ("compte/", "securite/", "exports/")
+
+
+def test_only_the_person_s_own_account_is_open_without_a_verified_address():
     from plania.api.urls import api
 
-    missing = api_operations_without_auth(api)
-    assert missing == [], "API operations without auth or an explicit public mark:\n" + (
-        "\n".join(missing)
-    )
+    loose = [
+        route.route
+        for route in project_routes()
+        if getattr(route.policy, "who", None) == "authenticated"
+        and not route.route.startswith(OWN_ACCOUNT)
+    ]
+    assert loose == []
+    loose_api = [
+        op.label
+        for op in api_operations(api)
+        if getattr(op.policy, "who", None) == "authenticated"
+        and not op.path.startswith("/api/v1/accounts/")
+    ]
+    assert loose_api == []
+
+
+# The staff rooms: every route and operation there is for a staff role. The matrices check
+# that each rule is enforced as declared; this pins that the rule itself stays a staff one.
+STAFF_WEB = (
+    "instruction/",
+    "pilotage/",
+    "aides/commissions/",
+    "aides/attributions-directes/",
+    "aides/versements/",
+    "aides/remboursements/",
+    "opendata/a-publier/",
+)
+STAFF_API = ("/api/v1/instruction/", "/api/v1/steering/", "/api/v1/awards/")
+# The beneficiary's reads of their awards (verified; staff see every award).
+BENEFICIARY_API = {"GET /api/v1/awards", "GET /api/v1/awards/{reference}"}
+
+
+def test_the_staff_rooms_are_for_staff_roles_only():
+    from plania.api.urls import api
+    from plania.security.twofactor import STAFF_ROLES
+
+    web = [
+        f"{route.route}: {getattr(route.policy, 'who', None)}"
+        for route in project_routes()
+        if route.route.startswith(STAFF_WEB)
+        and getattr(route.policy, "who", None) not in STAFF_ROLES
+    ]
+    assert web == []
+    operations = [
+        f"{op.label}: {getattr(op.policy, 'who', None)}"
+        for op in api_operations(api)
+        if op.path.startswith(STAFF_API)
+        and op.label not in BENEFICIARY_API
+        and not (op.policy and set(op.policy.roles) and set(op.policy.roles) <= STAFF_ROLES)
+    ]
+    assert operations == []
 
 
 @override_settings(ROOT_URLCONF="tests.security.urls_missing_policy")
@@ -33,26 +92,63 @@ def test_a_route_added_without_a_policy_is_reported():
         test_every_web_route_declares_an_access_policy()
 
 
-def test_an_api_operation_added_without_authentication_is_reported():
+def test_every_api_operation_declares_an_access_policy():
+    from plania.api.urls import api
+
+    missing = api_operations_without_policy(api)
+    assert missing == [], "API operations without an access policy:\n" + "\n".join(missing)
+    # And every URL under /api/v1/ is one of them, or a route of django-ninja's own with
+    # a declared rule (the description, the root).
+    assert api_routes_unaccounted(api) == []
+
+
+def test_an_api_operation_added_without_a_policy_is_reported():
     from ninja import NinjaAPI, Router
 
     from plania.accounts.auth import api_auth
+    from plania.api.access import api_access
 
-    api = NinjaAPI(urls_namespace="api-missing-auth")
+    api = NinjaAPI(urls_namespace="api-missing-policy")
     router = Router(auth=api_auth)
     open_router = Router()
 
     @router.get("/guarded")
+    @api_access("verified")
     def guarded(request):  # pragma: no cover - never called
+        return {}
+
+    @router.get("/unruled")
+    def unruled(request):  # pragma: no cover - never called
         return {}
 
     @open_router.get("/open")
     def open_(request):  # pragma: no cover - never called
         return {}
 
+    @open_router.get("/said-public")
+    @api_access("public")
+    def said_public(request):  # pragma: no cover - never called
+        return {}
+
+    @open_router.get("/said-verified")
+    @api_access("verified")
+    def said_verified(request):  # pragma: no cover - never called
+        return {}
+
     api.add_router("/a", router)
     api.add_router("/b", open_router)
-    assert api_operations_without_auth(api) == ["['GET'] /b/open"]
+    assert api_operations_without_policy(api) == [
+        "['GET'] /a/unruled: no access rule",
+        "['GET'] /b/open: no access rule",
+        "['GET'] /b/said-verified: rule 'verified' but authentication False",
+    ]
+
+
+@override_settings(ROOT_URLCONF="tests.security.urls_api_unruled")
+def test_an_api_url_outside_the_operations_is_reported():
+    from plania.api.urls import api
+
+    assert api_routes_unaccounted(api) == ["api/v1/extra/ (api-extra:extra)"]
 
 
 def test_the_access_policies_command_prints_every_route_and_operation():
@@ -69,11 +165,14 @@ def test_the_access_policies_command_prints_every_route_and_operation():
     for route in project_routes():
         assert f"| `/{route.route}` | `{route.name}` | {route.policy.who} |" in table
     assert "**none**" not in table
-    assert "| GET `/api/v1/accounts/me` | ApiTokenAuth, SessionAuth |" in table
-    operations = [
-        op
-        for _, router in api._routers
-        for view in router.path_operations.values()
-        for op in view.operations
-    ]
+    assert (
+        "| GET `/api/v1/accounts/me` | authenticated | the caller's own account "
+        "| ApiTokenAuth, SessionAuth |" in table
+    )
+    assert "| POST `/api/v1/awards/{reference}/close` | officer, finance |" in table
+    operations = api_operations(api)
     assert table.count("`/api/v1/") == len(operations)
+    for op in operations:
+        assert f"| {op.method} `{op.path}` | {', '.join(op.policy.roles) or op.policy.who} |" in (
+            table
+        )

@@ -276,7 +276,9 @@ def test_the_signed_in_scope_covers_every_page_and_the_session_api(client):
     assert api.status_code == 403
     assert api.json() == {
         "detail": "Confirmez d'abord votre identité avec le code de votre application "
-        "d'authentification."
+        "d'authentification.",
+        "code": "second_factor",
+        "errors": {},
     }
     # Public pages stay open; a Bearer token (made behind the second factor) works.
     assert client.get("/").status_code == 200

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import plan_balances
-from plania.ledger.services import ledger_commit
+from plania.ledger.services import ledger_commit, ledger_decommit, ledger_pay, ledger_repay
 from plania.plans.models import Envelope, Plan
 from plania.steering.selectors import steering_overview
 from tests.factories import UserFactory
@@ -101,6 +101,46 @@ def test_query_count_does_not_grow_with_awards(steering_client, django_assert_nu
         award(envelope="ia-axe-1-rd", scheme="ia-rd-projets", on=date(2026, 4, 1 + i))
     with django_assert_num_queries(len(before.captured_queries)):
         steering_client.get("/pilotage/")
+
+
+def test_one_read_of_the_ledger_whatever_its_size(steering_client, django_assert_num_queries):
+    """Every money figure of the page (envelopes, budget years, pace, chart) comes from one
+    grouped read of the ledger, and more entries (more budget years, every kind, several
+    envelopes) add no query; the figures stay the sums of the entries, to the cent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        steering_client.get("/pilotage/")
+    ledger_reads = [q for q in before.captured_queries if "ledger_ledgerentry" in q["sql"]]
+    assert len(ledger_reads) == 1, [q["sql"] for q in ledger_reads]
+
+    envelopes = ("ia-axe-1-rd", "ia-axe-2", "ia-axe-4-post-bac", "startup-industrie-demain-2025")
+    for i, code in enumerate(envelopes):
+        year = 2025 if code.endswith("2025") else 2026 + i % 2
+        for n in range(3):
+            commitment = ledger_commit(
+                envelope=Envelope.objects.get(code=code), amount="1000.01", budget_year=year,
+                on=date(year, 2, 1 + n), reference=f"CP/Q{i}{n}", reason="Aide",
+                actor_label="tests",
+            )  # fmt: skip
+            moves = {"budget_year": year, "on": date(year, 3, 1 + n), "actor_label": "tests"}
+            ledger_pay(commitment=commitment, amount="600.00", reference="M", reason="M", **moves)
+            ledger_decommit(
+                commitment=commitment, amount="0.01", reference="D", reason="D", **moves
+            )
+            ledger_repay(commitment=commitment, amount="100.00", reference="R", reason="R", **moves)
+    with django_assert_num_queries(len(before.captured_queries)):
+        assert steering_client.get("/pilotage/").status_code == 200
+
+    o = steering_overview(as_of=AS_OF)
+    assert o.totals["committed"] == _sum("commitment") - _sum("decommitment")
+    assert o.totals["paid"] == _sum("payment") and o.totals["repaid"] == _sum("repayment")
+    for year in (2024, 2025, 2026, 2027):
+        rows = [r for r in o.years if r.year == year]
+        net = _sum("commitment", budget_year=year) - _sum("decommitment", budget_year=year)
+        assert sum((r.committed for r in rows), D(0)) == net
+        assert sum((r.repaid for r in rows), D(0)) == _sum("repayment", budget_year=year)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ from django.urls import path
 from plania.core.access import access
 from plania.web.awards import views
 
+# Applicant pages ask for a verified address, as the dossier, document and message pages
+# do (an award is the dossier's outcome: its agreement, payments and repayments).
 AWARD_OBJECTS = (
-    "every award for the Region's staff (officer, committee, finance); the awards of the "
+    "every award for the Region's staff (is_staff or any staff role); the awards of the "
     "person's companies for their active members"
 )
 
@@ -38,27 +40,27 @@ urlpatterns = [
     ),
     path(
         "attributions/",
-        access("authenticated", objects=AWARD_OBJECTS)(views.award_list),
+        access("verified", objects=AWARD_OBJECTS)(views.award_list),
         name="awards",
     ),
     path(
         "attributions/<str:reference>/",
-        access("authenticated", objects=AWARD_OBJECTS)(views.award_detail),
+        access("verified", objects=AWARD_OBJECTS)(views.award_detail),
         name="award",
     ),
     path(
         "attributions/<str:reference>/convention.pdf",
-        access("authenticated", objects=AWARD_OBJECTS)(views.agreement_pdf),
+        access("verified", objects=AWARD_OBJECTS)(views.agreement_pdf),
         name="award_agreement_pdf",
     ),
     path(
         "attributions/<str:reference>/documents/<int:pk>/",
-        access("authenticated", objects=AWARD_OBJECTS)(views.document_download),
+        access("verified", objects=AWARD_OBJECTS)(views.document_download),
         name="award_document",
     ),
     path(
         "attributions/<str:reference>/<slug:action>/",
-        access("authenticated", objects=AWARD_OBJECTS + "; each action checks its role")(
+        access("verified", objects=AWARD_OBJECTS + "; each action checks its role")(
             views.award_action
         ),
         name="award_action",
@@ -92,7 +94,7 @@ urlpatterns = [
     path(
         "dossiers/<str:reference>/explication/",
         access(
-            "authenticated",
+            "verified",
             objects="the dossier of the person's company; every dossier for the Region's staff",
         )(views.explanation),
         name="award_explanation",

@@ -476,12 +476,12 @@ def bank_statement(request: HttpRequest) -> HttpResponse:
         file = request.FILES.get("file")
         if file is None:
             messages.error(request, _("Choisissez le fichier CSV du relevé."))
-        elif file.size > 5 * 1024 * 1024:
-            messages.error(request, _("Un relevé CSV pèse au plus 5 Mo."))
         else:
+            name = file.name or "releve.csv"
             try:
+                services.statement_check_size(file_name=name, size=file.size or 0)
                 result = services.bank_statement_import(
-                    file_name=file.name or "releve.csv", content=file.read(), actor=request.user
+                    file_name=name, content=file.read(), actor=request.user
                 )
             except AwardError as exc:
                 _fail(request, exc)

@@ -1,6 +1,7 @@
 """`plania access_policies`: the table of who may use each route, from the code itself
-(plania.core.access on every view; the API's authentication per operation), in Markdown.
-docs/security.md keeps a copy; this command prints the current one."""
+(plania.core.access on every view; plania.api.access on every API operation, with its
+authentication), in Markdown. docs/security.md keeps a copy; this command prints the
+current one."""
 
 from typing import Any
 
@@ -45,15 +46,20 @@ class Command(BaseCommand):
             who = policy.who if policy else "**none**"
             objects = policy.objects if policy else ""
             out.write(f"| `/{route}` | `{name}` | {who} | {objects} |\n")
-        out.write("\n| API operation | authentication |\n|---|---|\n")
+        out.write("\n| API operation | who | objects | authentication |\n|---|---|---|---|\n")
         for prefix, router in api._routers:
             for path, path_view in router.path_operations.items():
                 for operation in path_view.operations:
-                    own = _auth_names(operation.auth_param)
-                    inherited = _auth_names(router.auth) or _auth_names(api.auth)
-                    if getattr(operation.view_func, "public_api", False):
-                        auth = "public"
+                    policy = getattr(operation.view_func, "access_policy", None)
+                    who = ", ".join(policy.roles) or policy.who if policy else "**none**"
+                    objects = policy.objects if policy else ""
+                    if operation.auth_param is None:  # auth=None: explicitly none
+                        auth = "none"
                     else:
-                        auth = own or inherited or "**none**"
-                    methods = ", ".join(operation.methods)
-                    out.write(f"| {methods} `/api/v1{prefix}{path}` | {auth} |\n")
+                        own = _auth_names(operation.auth_param)
+                        inherited = _auth_names(router.auth) or _auth_names(api.auth)
+                        auth = own or inherited or "none"
+                    for method in operation.methods:
+                        out.write(
+                            f"| {method} `/api/v1{prefix}{path}` | {who} | {objects} | {auth} |\n"
+                        )
