@@ -37,14 +37,15 @@ serve: install
 
 # Production mode (docs/deploy.md): gunicorn, plania.settings_production, PostgreSQL from
 # DATABASE_URL; PLANIA_SECRET_KEY and PLANIA_ALLOWED_HOSTS must be set. PLANIA_WORKERS
-# processes (default 2 x CPUs + 1) of PLANIA_THREADS threads each (gthread: a request
-# mostly waits on PostgreSQL; workers x threads database connections with
-# PLANIA_CONN_MAX_AGE); a deep backlog and keep-alive for a deadline rush (docs/deploy.md);
+# processes (default 2 x CPUs + 1) of PLANIA_THREADS threads each (gthread, 2: a second
+# thread runs while the first waits on PostgreSQL, more fight for the process's GIL; the
+# deadline rush's p99 was 0.86-0.92 s with 2 threads, 1.1 s with 4; workers x threads
+# database connections with PLANIA_CONN_MAX_AGE); a deep backlog and keep-alive for a deadline rush (docs/deploy.md);
 # static files collected, then served by whitenoise. Mails and exports are background jobs
 # in the database (PLANIA_TASKS_BACKEND=database, production's default): run `make worker`
 # beside it, with the same environment, or no mail leaves.
 PLANIA_WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
-PLANIA_THREADS ?= 4
+PLANIA_THREADS ?= 2
 PROD := DJANGO_SETTINGS_MODULE=plania.settings_production
 serve-prod: install
 	$(PROD) $(UV) run plania migrate --noinput

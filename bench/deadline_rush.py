@@ -2,7 +2,7 @@
 call's closing second, against the production server (gunicorn, plania.settings_production)
 on PostgreSQL, and nothing may be lost, duplicated or answered with a 5xx.
 
-Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--threads 4]
+Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--threads 2]
        [--window 1.0] [--proxy-stamp]
 
 1. A scratch database, `plania_rush`, is dropped, created afresh and migrated (the
@@ -16,7 +16,11 @@ Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--thr
    worker`) that sends the receipts the submissions enqueue, during the rush. The bench
    waits for /sante/pret/.
 3. The health rate: closed-loop clients on /sante/ for --health-seconds, each on one
-   keep-alive connection.
+   keep-alive connection. Then every applicant opens their dossier once (GET, 50 at a
+   time, not measured), as they review it before submitting: the server's processes and
+   database connections are warm when the rush starts, as they are in the last hour before
+   a real deadline (freshly started, each connection's first queries pay PostgreSQL's
+   catalogue look-ups and planning).
 4. The rush: client i POSTs /api/v1/applications/{ref}/submit at T0 + i * window / N (in
    shuffled order), on a connection of its own, the call closing at T0 + window / 2; one
    client in five double-clicks (two requests at once). Every request has a 10 s timeout,
@@ -365,6 +369,44 @@ def _host_port(base: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 80
 
 
+def review(base: str, dossiers: list[tuple[str, str]], concurrency: int = 50) -> int:
+    """Before the closing, each applicant opens their dossier (GET, as the review page
+    before "submit" does): the processes and their database connections are warm, as in
+    the last hour before a deadline, not freshly started. Not measured. Returns the number
+    of 200 answers."""
+    host, port = _host_port(base)
+    queue = list(dossiers)
+    ok = 0
+
+    async def client() -> None:
+        nonlocal ok
+        while queue:
+            reference, token = queue.pop()
+            reader, writer = await asyncio.open_connection(host, port)
+            try:
+                writer.write(
+                    request_bytes(
+                        "GET",
+                        host,
+                        port,
+                        f"/api/v1/applications/{reference}",
+                        {"Authorization": f"Bearer {token}"},
+                        keep_alive=False,
+                    )
+                )
+                status, _headers, _body = await read_response(reader)
+                ok += status == 200
+            finally:
+                writer.close()
+
+    async def main() -> None:
+        async with asyncio.timeout(120):
+            await asyncio.gather(*(client() for _ in range(concurrency)))
+
+    asyncio.run(main())
+    return ok
+
+
 def rush(
     base: str,
     dossiers: list[tuple[str, str]],
@@ -491,7 +533,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
+    parser.add_argument("--threads", type=int, default=2, help="gthread threads per worker")
     parser.add_argument(
         "--proxy-stamp",
         action="store_true",
@@ -538,6 +580,9 @@ def main() -> None:
             f"({args.workers} gunicorn workers x {args.threads} threads)"
         )
 
+        reviewed = review(base, dossiers)
+        if reviewed != len(dossiers):
+            raise SystemExit(f"only {reviewed} of {len(dossiers)} dossiers could be opened")
         # The call closes in the middle of the window, to the microsecond, on both clocks.
         t0 = time.perf_counter() + 1.0
         deadline = t0 + args.window / 2
