@@ -19,6 +19,10 @@ history row per movement): the generator itself keeps what the services guarante
 - A constrained envelope whose commitments would exceed its credits receives a
   top-up allocation ("Abondement (données de démonstration)").
 - Proposals are hash-chained per dossier (one per dossier here: previous hash "").
+- Each dossier has its history (ApplicationEvent): its creation, then the transitions of
+  plania.applications.workflow that lead to its state, each checked against the
+  workflow's table, fired by the demo applicant, officer, committee or finance, dated from
+  its filing (never after AS_OF) and hash-chained from "".
 
 It needs the plans of `demo_setup` (loaded here if missing). Timestamps come from the
 seed and fixed dates, never from the clock, except the auto_now fields that nobody hashes.
@@ -43,8 +47,9 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 
 from plania.accounts.roles import Role
+from plania.applications import workflow
 from plania.applications.enums import ApplicationState
-from plania.applications.models import Application, Call
+from plania.applications.models import Application, ApplicationEvent, Call
 from plania.awards.enums import (
     AwardState,
     LegalBasis,
@@ -158,10 +163,115 @@ def _cents(amount: Decimal) -> int:
     return int(amount * 100)
 
 
+# Each dossier's history (ApplicationEvent), from its creation to its state, through the
+# transitions of plania.applications.workflow, with the day of each after the filing and
+# who fires it. The generator checks every step against the workflow's table.
+PATHS: dict[str, list[str]] = {
+    ApplicationState.DRAFT: [],
+    ApplicationState.SUBMITTED: ["submit"],
+    ApplicationState.INCOMPLETE: ["submit", "request_missing"],
+    ApplicationState.UNDER_REVIEW: ["submit", "start_review"],
+    ApplicationState.PROPOSED: ["submit", "start_review", "propose"],
+    ApplicationState.REJECTED: ["submit", "start_review", "propose", "reject"],
+    ApplicationState.APPROVED: ["submit", "start_review", "propose", "approve"],
+    ApplicationState.AGREEMENT_SIGNED: [
+        "submit",
+        "start_review",
+        "propose",
+        "approve",
+        "sign_agreement",
+    ],
+    ApplicationState.IN_PAYMENT: [
+        "submit",
+        "start_review",
+        "propose",
+        "approve",
+        "sign_agreement",
+        "start_payment",
+    ],
+    ApplicationState.CLOSED: [
+        "submit",
+        "start_review",
+        "propose",
+        "approve",
+        "sign_agreement",
+        "start_payment",
+        "close",
+    ],
+}
+EVENT_DAYS = {
+    "create": -14,
+    "submit": 0,
+    "request_missing": 10,
+    "start_review": 15,
+    "withdraw": 20,
+    "propose": 45,
+    "approve": 60,
+    "reject": 60,
+    "sign_agreement": 75,
+    "start_payment": 90,
+    "close": 365,
+}
+EVENT_ACTORS = {
+    "create": "applicant",
+    "submit": "applicant",
+    "withdraw": "applicant",
+    "sign_agreement": "applicant",
+    "request_missing": "officer",
+    "start_review": "officer",
+    "propose": "officer",
+    "close": "officer",
+    "approve": "committee",
+    "reject": "committee",
+    "start_payment": "finance",
+}
+
+
+def history(app: Application, submitted: datetime, people: dict[str, Any]) -> list[Any]:
+    """The dossier's events, hash-chained (the first one's previous hash is ""), each
+    transition checked against plania.applications.workflow."""
+    if app.state == ApplicationState.WITHDRAWN:
+        path = ["submit", "withdraw"] if app.submitted_at else ["withdraw"]
+    else:
+        path = PATHS[app.state]
+    events, state, previous = [], "", ""
+    latest = datetime.combine(AS_OF, time(18), tzinfo=PARIS)
+    for step, name in enumerate(["create", *path]):
+        if name == "create":
+            target = ApplicationState.DRAFT
+        else:
+            transition = workflow.BY_NAME[name]
+            if not transition.allowed_from(state):
+                raise ValueError(f"{app.reference}: {name} is not allowed from {state}")
+            target = transition.target
+        day = EVENT_DAYS[name] if name != "withdraw" or app.submitted_at else -7
+        at = submitted if name == "submit" else submitted + timedelta(days=day)
+        # Never after the data's "today"; one minute apart, in order.
+        at = min(at, latest - timedelta(minutes=len(path) - step))
+        if events and at <= events[-1].at:
+            at = events[-1].at + timedelta(minutes=1)
+        event = ApplicationEvent(
+            application=app,
+            transition=name,
+            from_state=state,
+            to_state=target,
+            actor=people[EVENT_ACTORS[name]],
+            at=at,
+            reason="",
+        )
+        event.chain_hash = link(previous, canonical(event))
+        previous, state = event.chain_hash, target
+        events.append(event)
+    if state != app.state:
+        raise ValueError(f"{app.reference}: history ends at {state}, not {app.state}")
+    return events
+
+
 @dataclass
 class Counts:
     companies: int = 0
     applications: int = 0
+    events: int = 0
     states: dict[str, int] = field(default_factory=dict)
     proposals: int = 0
     sessions: int = 0
@@ -478,6 +588,11 @@ def generate(
         plans.append((call, year, requested, submitted))
     apps = Application.objects.bulk_create(apps, batch_size=BATCH)
     counts.applications = len(apps)
+    events = []
+    for app, (_call, _year, _requested, submitted) in zip(apps, plans, strict=True):
+        events += history(app, submitted, people)
+    ApplicationEvent.objects.bulk_create(events, batch_size=BATCH)
+    counts.events = len(events)
     for a in apps:
         counts.states[a.state] = counts.states.get(a.state, 0) + 1
 

@@ -2,7 +2,9 @@
 seed, dossiers in every state, awards with their money, and a ledger whose hash chains
 and running totals `plania verify_integrity` accepts."""
 
+from collections import defaultdict
 from io import StringIO
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from plania.applications.enums import ApplicationState
-from plania.applications.models import Application
+from plania.applications.models import Application, ApplicationEvent
 from plania.awards.models import Award, Payment, Repayment
 from plania.companies.models import Company
 from plania.companies.sirene import check_siret
@@ -90,6 +92,20 @@ def test_every_state_and_verify_integrity_command() -> None:
         ApplicationState.CLOSED,
     } <= states
     assert Repayment.objects.exists()
+    # Every dossier has its history: created as a draft, then the workflow's transitions
+    # to its state, each from the state the previous one left, in time order.
+    events = defaultdict(list)
+    for event in ApplicationEvent.objects.order_by("pk"):
+        events[event.application_id].append(event)
+    for app in Application.objects.all():
+        history = events[app.pk]
+        assert history[0].transition == "create" and history[0].to_state == "draft"
+        assert history[-1].to_state == app.state, app.reference
+        for before, after in pairwise(history):
+            assert after.from_state == before.to_state and after.at > before.at
+        if app.submitted_at:
+            submit = next(e for e in history if e.transition == "submit")
+            assert submit.at == app.submitted_at
     # Again: refused politely, nothing written twice.
     out = StringIO()
     call_command("demo_data", applications=400, seed=3, stdout=out)

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         states = ", ".join(f"{k} {v}" for k, v in sorted(counts.states.items()))
         self.stdout.write(
             f"demo data (seed {options['seed']}): {counts.companies} companies, "
-            f"{counts.applications} dossiers ({states}), {counts.proposals} proposals, "
+            f"{counts.applications} dossiers ({states}) with {counts.events} history rows, "
+            f"{counts.proposals} proposals, "
             f"{counts.sessions} committee sessions, {counts.awards} awards, "
             f"{counts.payments} payments, {counts.repayments} repayments, "
             f"{counts.ledger_entries} ledger entries ({counts.topups} top-up allocations)"
