@@ -51,7 +51,8 @@ serve-prod: install
 	$(PROD) $(UV) run plania migrate --noinput
 	$(PROD) $(UV) run plania collectstatic --noinput -v0
 	$(PROD) $(UV) run gunicorn plania.wsgi:application --workers $(PLANIA_WORKERS) \
-		--worker-class gthread --threads $(PLANIA_THREADS) --keep-alive 5 --backlog 2048 \
+		--worker-class plania.ops.gunicorn.StampingThreadWorker --threads $(PLANIA_THREADS) \
+		--keep-alive 5 --backlog 2048 \
 		--bind $(HOST):$(PORT) --access-logfile - --timeout 60
 
 # The background worker (docs/deploy.md, "Background jobs"): runs the mails and exports that

@@ -186,10 +186,10 @@ def start_server(
             "plania.wsgi:application",
             "--workers",
             str(workers),
-            # Threads: a request mostly waits on PostgreSQL, and a thread that picks a
-            # connection up at once stamps its arrival (plania/ops/middleware.py) early.
+            # The threaded worker that stamps each request when its connection is accepted,
+            # before it waits for a thread (plania/ops/gunicorn.py).
             "--worker-class",
-            "gthread" if threads > 1 else "sync",
+            "plania.ops.gunicorn.StampingThreadWorker",  # as make serve-prod
             "--threads",
             str(threads),
             "--keep-alive",

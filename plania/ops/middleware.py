@@ -4,7 +4,9 @@
 `received_at`): during a rush a request waits in queues (the listen backlog, a busy
 worker, a row lock), and a dossier sent before the closing must not be refused for that.
 
-By default it is the time this middleware runs, the first of MIDDLEWARE. Behind a proxy
+By default it is the time this middleware runs, the first of MIDDLEWARE, or, under
+`make serve-prod`'s gunicorn worker (plania/ops/gunicorn.py), the instant the connection
+was accepted, before the request waited for a thread. Behind a proxy
 that stamps each request, PLANIA_TRUST_REQUEST_START=1 takes the proxy's
 `X-Request-Start` header instead (nginx: `proxy_set_header X-Request-Start "t=${msec}";`),
 which also counts the wait before a worker picked the request up. The proxy must set it
@@ -18,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+
+from plania.ops.acceptance import accepted_at
 
 # Longer than any queue a request can wait in (gunicorn's timeout, the client's patience).
 MAX_QUEUE_WAIT = timedelta(minutes=2)
@@ -46,12 +50,23 @@ def parse_request_start(value: str) -> datetime | None:
 
 
 def arrival(request: HttpRequest, now: datetime) -> datetime:
+    """The earliest of now, the server's accept stamp (plania.ops.gunicorn) and a trusted
+    proxy's stamp; a stamp in the future counts as now, one older than MAX_QUEUE_WAIT is
+    ignored."""
+    stamps = []
+    accepted = accepted_at()
+    if accepted is not None:
+        stamps.append(datetime.fromtimestamp(accepted, tz=UTC))
     if getattr(settings, "PLANIA_TRUST_REQUEST_START", False):
         header = request.META.get("HTTP_X_REQUEST_START", "")
         stamped = parse_request_start(header) if header else None
-        if stamped is not None and now - MAX_QUEUE_WAIT <= stamped:
-            return min(stamped, now)
-    return now
+        if stamped is not None:
+            stamps.append(stamped)
+    earliest = now
+    for stamp in stamps:
+        if now - MAX_QUEUE_WAIT <= stamp < earliest:
+            earliest = stamp
+    return earliest
 
 
 class ArrivalTimeMiddleware:

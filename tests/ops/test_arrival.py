@@ -47,3 +47,55 @@ def test_a_trusted_stamp_is_taken_clamped_and_bounded(settings):
     assert arrival(_request(f"t={stale.timestamp():.3f}"), MOMENT) == MOMENT
     assert arrival(_request("garbage"), MOMENT) == MOMENT
     assert arrival(_request(), MOMENT) == MOMENT
+
+
+def test_the_servers_accept_stamp_is_taken_when_earlier(settings):
+    """Under make serve-prod's worker (plania/ops/gunicorn.py), the instant the connection
+    was accepted, before the request waited for a thread; with a trusted proxy's stamp too,
+    the earliest; never in the future, never older than MAX_QUEUE_WAIT."""
+    from plania.ops.acceptance import set_accepted_at
+
+    settings.PLANIA_TRUST_REQUEST_START = True
+    accepted = MOMENT - timedelta(seconds=2)
+    try:
+        set_accepted_at(accepted.timestamp())
+        assert arrival(_request(), MOMENT) == accepted
+        proxy = MOMENT - timedelta(seconds=3)
+        assert arrival(_request(f"t={proxy.timestamp():.6f}"), MOMENT) == proxy
+        later = MOMENT - timedelta(seconds=1)
+        assert arrival(_request(f"t={later.timestamp():.6f}"), MOMENT) == accepted
+        set_accepted_at((MOMENT + timedelta(seconds=1)).timestamp())
+        assert arrival(_request(), MOMENT) == MOMENT
+        set_accepted_at((MOMENT - MAX_QUEUE_WAIT - timedelta(seconds=1)).timestamp())
+        assert arrival(_request(), MOMENT) == MOMENT
+    finally:
+        set_accepted_at(None)
+    assert arrival(_request(), MOMENT) == MOMENT
+
+
+def test_the_worker_stamps_on_accept_and_hands_the_stamp_to_the_request(monkeypatch):
+    """StampingThreadWorker: the stamp is taken when the connection is queued for a thread
+    (accept loop), and is the current request's while it runs, then cleared."""
+    import time
+    from types import SimpleNamespace
+
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from plania.ops.acceptance import accepted_at
+    from plania.ops.gunicorn import StampingThreadWorker
+
+    queued: list = []
+    seen: list = []
+    monkeypatch.setattr(ThreadWorker, "enqueue_req", lambda self, conn: queued.append(conn))
+    monkeypatch.setattr(
+        ThreadWorker, "handle_request", lambda self, req, conn: seen.append(accepted_at())
+    )
+    worker = StampingThreadWorker.__new__(StampingThreadWorker)
+    conn = SimpleNamespace()
+    before = time.time()
+    worker.enqueue_req(conn)
+    assert queued == [conn] and before <= conn.plania_accepted_at <= time.time()
+    time.sleep(0.01)  # the request waits for a thread
+    worker.handle_request(object(), conn)
+    assert seen == [conn.plania_accepted_at]
+    assert accepted_at() is None
