@@ -88,3 +88,30 @@ def exports_prune(*, finished_before: datetime) -> int:
                 transaction.on_commit(lambda name=name: storage.delete(name), robust=True)
         count += 1
     return count
+
+
+def jobs_stalled(*, started_before: datetime) -> list[Any]:
+    """Background jobs still marked running although they started before
+    `started_before`: their worker died mid-job (killed, machine lost), or the job hangs."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return list(
+        DBTaskResult.objects.filter(
+            status=TaskResultStatus.RUNNING, started_at__lt=started_before
+        ).order_by("started_at")
+    )
+
+
+@transaction.atomic
+def jobs_requeue(*, started_before: datetime) -> int:
+    """Put the stalled jobs back in the queue, so that a worker runs them again: at least
+    once rather than never (a mail may then go twice, if it had left before the crash).
+    Rows are locked, and only those still running and still as old are changed."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    stalled = DBTaskResult.objects.select_for_update().filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=started_before
+    )
+    return stalled.update(status=TaskResultStatus.READY, started_at=None)
