@@ -38,10 +38,14 @@ class BackupError(Exception):
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
+        return sha256_of_stream(f)
+
+
+def sha256_of_stream(f: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: f.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -255,12 +259,10 @@ def restore(source: Path) -> dict[str, Any]:
             name = path.relative_to(folder).as_posix()
             with path.open("rb") as f:
                 saved = bucket.save(name, File(f))
-            digest = hashlib.sha256()
             with bucket.open(saved, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(chunk)
+                digest = sha256_of_stream(f)
             expected = manifest["files"][str(path.relative_to(source))]
-            if saved != name or digest.hexdigest() != expected:
+            if saved != name or digest != expected:
                 raise BackupError(_("Copie altérée : %(path)s.") % {"path": name})
     counts = table_counts()
     differ = {t: (n, counts.get(t)) for t, n in manifest["counts"].items() if counts.get(t) != n}
