@@ -369,6 +369,20 @@ def _host_port(base: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 80
 
 
+async def fetch(
+    host: str, port: int, method: str, path: str, headers: dict[str, str]
+) -> tuple[int, bytes]:
+    """One request on a connection of its own, as an applicant's browser opens: (status,
+    body)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(request_bytes(method, host, port, path, headers, keep_alive=False))
+        status, _headers, body = await read_response(reader)
+        return status, body
+    finally:
+        writer.close()
+
+
 def review(base: str, dossiers: list[tuple[str, str]], concurrency: int = 50) -> int:
     """Before the closing, each applicant opens their dossier (GET, as the review page
     before "submit" does): the processes and their database connections are warm, as in
@@ -382,22 +396,11 @@ def review(base: str, dossiers: list[tuple[str, str]], concurrency: int = 50) ->
         nonlocal ok
         while queue:
             reference, token = queue.pop()
-            reader, writer = await asyncio.open_connection(host, port)
-            try:
-                writer.write(
-                    request_bytes(
-                        "GET",
-                        host,
-                        port,
-                        f"/api/v1/applications/{reference}",
-                        {"Authorization": f"Bearer {token}"},
-                        keep_alive=False,
-                    )
-                )
-                status, _headers, _body = await read_response(reader)
-                ok += status == 200
-            finally:
-                writer.close()
+            path = f"/api/v1/applications/{reference}"
+            status, _body = await fetch(
+                host, port, "GET", path, {"Authorization": f"Bearer {token}"}
+            )
+            ok += status == 200
 
     async def main() -> None:
         async with asyncio.timeout(120):
@@ -432,12 +435,9 @@ def rush(
         if proxy_stamp:  # as a front proxy does (nginx: X-Request-Start "t=${msec}")
             headers["X-Request-Start"] = f"t={time.time():.6f}"
         path = f"/api/v1/applications/{reference}/submit"
-        writer = None
         try:
             async with asyncio.timeout(10):
-                reader, writer = await asyncio.open_connection(host, port)
-                writer.write(request_bytes("POST", host, port, path, headers, keep_alive=False))
-                status, _headers, body = await read_response(reader)
+                status, body = await fetch(host, port, "POST", path, headers)
             row["status"] = status
             try:
                 row["body"] = json.loads(body)
@@ -446,9 +446,6 @@ def rush(
         except (OSError, TimeoutError, HttpError, asyncio.IncompleteReadError) as exc:
             row["status"] = 0
             row["error"] = repr(exc)
-        finally:
-            if writer is not None:
-                writer.close()
         row["ms"] = (time.perf_counter() - sent) * 1000
         row["done"] = time.perf_counter()
         results.append(row)

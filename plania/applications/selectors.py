@@ -34,10 +34,14 @@ def applications_of(user) -> QuerySet[Application]:  # type: ignore[no-untyped-d
     ).select_related("call", "company")
 
 
-def application_of(user, reference: str) -> Application | None:  # type: ignore[no-untyped-def]
+def application_of(user, reference: str, *, lock: bool = False) -> Application | None:  # type: ignore[no-untyped-def]
     """`user`'s dossier `reference`, or None; read through `user`'s active membership, so
-    the dossier remembers that `user` acts for its company (no second query to check it)."""
-    app = applications_of(user).filter(reference=reference).first()
+    the dossier remembers that `user` acts for its company (no second query to check it).
+    `lock`: its row (only its own) locked until the commit."""
+    rows = applications_of(user).filter(reference=reference)
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    app = rows.first()
     if app is not None:
         workflow.remember_applicant(app, user)
     return app

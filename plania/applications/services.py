@@ -43,8 +43,8 @@ from plania.applications.models import (
     CostLine,
     DeclaredAid,
 )
+from plania.applications.selectors import application_of
 from plania.applications.validation import DossierCheck, Errors, check_dossier, non_blank_rows
-from plania.companies.enums import MembershipStatus
 from plania.companies.models import Company
 from plania.companies.selectors import companies_of
 from plania.plans.models import Envelope
@@ -324,8 +324,10 @@ def _row_text(value: object) -> str:
 
 
 def _lock(application: Application) -> Application:
+    """The dossier again, its row locked until the commit; not its call's nor its
+    company's rows: a transition must not queue behind every other dossier of its call."""
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "company")
         .get(pk=application.pk)
     )
@@ -339,22 +341,11 @@ def _check_applicant(application: Application, actor: Any) -> None:
 
 
 def _lock_as_applicant(application: Application, actor: Any) -> Application:
-    """`_lock` and `_check_applicant` in one query: the dossier's row locked only if
-    `actor` is an active member of its company (the join is not locked)."""
-    if getattr(actor, "is_authenticated", False):
-        app = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("call", "company")
-            .filter(
-                pk=application.pk,
-                company__memberships__user=actor,
-                company__memberships__status=MembershipStatus.ACTIVE,
-            )
-            .first()
-        )
-        if app is not None:
-            workflow.remember_applicant(app, actor)
-            return app
+    """`_lock` and `_check_applicant` in one query: the dossier read through `actor`'s
+    active membership (selectors.application_of), its row locked (the join is not)."""
+    app = application_of(actor, application.reference, lock=True)
+    if app is not None:
+        return app
     app = _lock(application)
     _check_applicant(app, actor)  # not a member (any more): "forbidden"
     return app

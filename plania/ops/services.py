@@ -90,28 +90,25 @@ def exports_prune(*, finished_before: datetime) -> int:
     return count
 
 
+def _stalled(started_before: datetime) -> Any:
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=started_before
+    ).order_by("started_at")
+
+
 def jobs_stalled(*, started_before: datetime) -> list[Any]:
     """Background jobs still marked running although they started before
     `started_before`: their worker died mid-job (killed, machine lost), or the job hangs."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    return list(
-        DBTaskResult.objects.filter(
-            status=TaskResultStatus.RUNNING, started_at__lt=started_before
-        ).order_by("started_at")
-    )
+    return list(_stalled(started_before))
 
 
-@transaction.atomic
 def jobs_requeue(*, started_before: datetime) -> int:
     """Put the stalled jobs back in the queue, so that a worker runs them again: at least
     once rather than never (a mail may then go twice, if it had left before the crash).
-    Rows are locked, and only those still running and still as old are changed."""
+    One UPDATE: a job its worker finishes meanwhile is no longer "running" and is left."""
     from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
 
-    stalled = DBTaskResult.objects.select_for_update().filter(
-        status=TaskResultStatus.RUNNING, started_at__lt=started_before
-    )
-    return stalled.update(status=TaskResultStatus.READY, started_at=None)
+    return int(_stalled(started_before).update(status=TaskResultStatus.READY, started_at=None))

@@ -186,20 +186,27 @@ def test_unknown_answer_fields_are_refused(client, call, user, auth):
     assert list(response.json()["errors"]) == ["answers.colour"]
 
 
-def test_deadline_refusal_is_403_with_the_paris_time(client, clock, call, user, auth):
+def _complete_dossier(client, call, user, auth):
+    """A dossier ready to submit; its URL."""
     siren = company_of(user).siren
     dossier = _json(
         client, "post", f"{API}/", auth, {"call": call.reference, "siren": siren}
     ).json()
+    url = f"{API}/{dossier['reference']}"
     _json(
         client,
         "patch",
-        f"{API}/{dossier['reference']}",
+        url,
         auth,
         {"version": 1, "answers": VALID_ANSWERS, "cost_lines": _cost_lines()},
     )
+    return url
+
+
+def test_deadline_refusal_is_403_with_the_paris_time(client, clock, call, user, auth):
+    url = _complete_dossier(client, call, user, auth)
     clock.set(CLOSES + timedelta(seconds=1))
-    response = _json(client, "post", f"{API}/{dossier['reference']}/submit", auth)
+    response = _json(client, "post", f"{url}/submit", auth)
     assert response.status_code == 403
     body = response.json()
     assert body["code"] == "deadline"
@@ -213,18 +220,7 @@ def test_a_submission_costs_a_fixed_number_of_queries(
 ):
     """The deadline rush (bench/deadline_rush.py): a late draft is refused without a
     transaction or a lock, and a submission stays a short, fixed list of statements."""
-    siren = company_of(user).siren
-    dossier = _json(
-        client, "post", f"{API}/", auth, {"call": call.reference, "siren": siren}
-    ).json()
-    url = f"{API}/{dossier['reference']}"
-    _json(
-        client,
-        "patch",
-        url,
-        auth,
-        {"version": 1, "answers": VALID_ANSWERS, "cost_lines": _cost_lines()},
-    )
+    url = _complete_dossier(client, call, user, auth)
     clock.set(CLOSES + timedelta(seconds=1))
     # the token and its last use, the dossier read through the membership
     with django_assert_max_num_queries(3):
