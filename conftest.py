@@ -1,10 +1,11 @@
-"""Test-wide set-up: PostgreSQL and browser tests skip outside CI, fail in CI.
+"""Test-wide set-up.
 
-- `@pytest.mark.postgres` tests need DATABASE_URL to point at PostgreSQL (`make test` runs
-  them in a second pass with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test).
-- `@pytest.mark.browser` tests need Playwright and a Chromium (Debian's `chromium`, or
-  PLANIA_CHROMIUM=/path/to/chromium).
-With CI=true a missing PostgreSQL or Chromium is a failure, never a skip.
+Every test runs on PostgreSQL, the only database: the embedded server under var/postgres
+(started by plania.settings) or DATABASE_URL's; pytest-django creates `test_<name>` beside
+the database, one per xdist worker (`make test` runs `-n auto`).
+`@pytest.mark.browser` tests need Playwright and a Chromium (Debian's `chromium`, or
+PLANIA_CHROMIUM=/path/to/chromium): outside CI they skip without one; with CI=true a missing
+Chromium is a failure, never a skip.
 """
 
 import os
@@ -28,6 +29,15 @@ class InvalidTemplateVariable(str):
 
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    # Property tests judge results, not speed: on a loaded CI machine (xdist workers,
+    # browser tests) input generation and examples can be slow without being wrong.
+    hypothesis_settings.register_profile(
+        "plania", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    hypothesis_settings.load_profile("plania")
 
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -61,18 +71,6 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
-def _requirements(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("postgres"):
-        from django.db import connection
-
-        if connection.vendor != "postgresql":
-            _missing(
-                "this test needs PostgreSQL: run it with "
-                "DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (make test does)"
-            )
 
 
 @pytest.fixture(autouse=True)

@@ -1,31 +1,22 @@
-"""PlanIA settings: the environment is read here and nowhere else.
+"""PlanIA settings, from the environment read once by `plania.config.env()`.
 
-SQLite and a media folder on disk by default (`make demo`); production differs only by
-environment variables (DATABASE_URL for PostgreSQL, PLANIA_SECRET_KEY, PLANIA_DEBUG=0...).
+An embedded PostgreSQL and a media folder on disk by default (`make demo`); production
+differs only by environment variables (plania/settings_production.py; docs/deploy.md lists
+them all). DEBUG is off unless PLANIA_DEBUG=1.
 """
 
-import os
-from pathlib import Path
-
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("PLANIA_VAR_DIR", BASE_DIR / "var"))
+from plania.config import BASE_DIR, env
+from plania.core.database import server
 
+ENV = env()
+VAR_DIR = ENV.var_dir
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-DEBUG = _env_bool("PLANIA_DEBUG", True)
-SECRET_KEY = os.environ.get(
-    "PLANIA_SECRET_KEY", "django-insecure-plania-development-key-change-me-in-production"
-)
-ALLOWED_HOSTS = os.environ.get("PLANIA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+DEBUG = ENV.debug
+SECRET_KEY = ENV.secret_key
+ALLOWED_HOSTS = ENV.listed("allowed_hosts")
+CSRF_TRUSTED_ORIGINS = ENV.listed("csrf_trusted_origins")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,7 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # Tests set this to a raising value so that an undefined variable fails.
-            "string_if_invalid": os.environ.get("PLANIA_TEMPLATE_STRING_IF_INVALID", ""),
+            "string_if_invalid": ENV.template_string_if_invalid,
         },
     },
 ]
@@ -101,29 +92,21 @@ LOGIN_URL = "web:login"
 
 WSGI_APPLICATION = "plania.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'plania.sqlite3'}"),
-        conn_max_age=int(os.environ.get("PLANIA_CONN_MAX_AGE", "0")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Write transactions take the database lock at BEGIN, so the ledger's read-check-write
-    # is serialised on SQLite as SELECT ... FOR UPDATE serialises it on PostgreSQL.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Planner costs for a database on SSD or in memory, as PostgreSQL's documentation
-    # advises (the default 4 is for spinning disks): with it the SCDL export's join to the
-    # companies takes the faster plan (bench/steering_at_scale.py). Set per connection,
-    # so no superuser is needed; PLANIA_PG_RANDOM_PAGE_COST="" keeps the server's value.
-    _random_page_cost = os.environ.get("PLANIA_PG_RANDOM_PAGE_COST", "1.1")
-    if _random_page_cost:
-        _options = DATABASES["default"].setdefault("OPTIONS", {})
-        _options["options"] = (
-            f"{_options.get('options', '')} -c random_page_cost={float(_random_page_cost)}"
-        ).strip()
+# PostgreSQL only (plania/core/database.py): DATABASE_URL, else the embedded server under
+# var/postgres, started by the first process that needs it.
+DATABASE_SERVER = server(
+    database_url=ENV.database_url, data_dir=VAR_DIR / "postgres", conn_max_age=ENV.conn_max_age
+)
+DATABASES = {"default": DATABASE_SERVER.config}
+# Planner costs for a database on SSD or in memory, as PostgreSQL's documentation advises
+# (the default 4 is for spinning disks): with it the SCDL export's join to the companies
+# takes the faster plan (bench/steering_at_scale.py). Set per connection, so no superuser
+# is needed; PLANIA_PG_RANDOM_PAGE_COST="" keeps the server's value.
+if ENV.pg_random_page_cost:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c random_page_cost={float(ENV.pg_random_page_cost)}"
+    ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Argon2 first (OWASP ASVS 2.4); the others only verify old hashes.
@@ -153,7 +136,7 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
 # The Region running this instance (SCDL idAttribuant, page headers).
-PLANIA_REGION_NAME = os.environ.get("PLANIA_REGION_NAME", "Région Occitanie")
+PLANIA_REGION_NAME = ENV.region_name
 
 # Accounts ---------------------------------------------------------------------------
 # Owned by plania/accounts (docs/accounts.md). Sign-in by e-mail address; mails go to files
@@ -161,23 +144,19 @@ PLANIA_REGION_NAME = os.environ.get("PLANIA_REGION_NAME", "Région Occitanie")
 AUTHENTICATION_BACKENDS = ["plania.accounts.backends.EmailBackend"]
 LOGIN_REDIRECT_URL = "web:account"
 LOGOUT_REDIRECT_URL = "web:home"
-EMAIL_BACKEND = os.environ.get(
-    "PLANIA_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
-)
+EMAIL_BACKEND = ENV.email_backend
 EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_HOST = os.environ.get("PLANIA_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("PLANIA_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("PLANIA_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("PLANIA_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _env_bool("PLANIA_EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get(
-    "PLANIA_FROM_EMAIL", "PlanIA <ne-pas-repondre@plania.localhost>"
-)
+EMAIL_HOST = ENV.email_host
+EMAIL_PORT = ENV.email_port
+EMAIL_HOST_USER = ENV.email_host_user
+EMAIL_HOST_PASSWORD = ENV.email_host_password
+EMAIL_USE_TLS = ENV.email_use_tls
+DEFAULT_FROM_EMAIL = ENV.from_email
 # Links in e-mails are absolute: services have no request to take the host from.
-PLANIA_BASE_URL = os.environ.get("PLANIA_BASE_URL", "http://127.0.0.1:8000")
-PLANIA_EMAIL_VERIFICATION_DAYS = int(os.environ.get("PLANIA_EMAIL_VERIFICATION_DAYS", "3"))
+PLANIA_BASE_URL = ENV.base_url or "http://127.0.0.1:8000"
+PLANIA_EMAIL_VERIFICATION_DAYS = ENV.email_verification_days
 # Sessions end after 12 hours (ASVS 3.3); password reset links after one day.
-SESSION_COOKIE_AGE = int(os.environ.get("PLANIA_SESSION_COOKIE_AGE", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = ENV.session_cookie_age
 PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # End of Accounts ----------------------------------------------------------------------
 
@@ -186,7 +165,7 @@ PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
 # storage, outside the web root (never under STATIC_ROOT, no MEDIA_URL route); they are
 # served only by a view that checks who may see the dossier. The code only uses the storage
 # API, so PLANIA_S3_BUCKET (below) swaps it for an S3-compatible bucket.
-PLANIA_PRIVATE_ROOT = Path(os.environ.get("PLANIA_PRIVATE_ROOT", MEDIA_ROOT / "private"))
+PLANIA_PRIVATE_ROOT = ENV.private_root or MEDIA_ROOT / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -205,15 +184,15 @@ STORAGES = {
 # URLs never handed out: files are served through PlanIA's views), under PLANIA_S3_PREFIX.
 # Credentials come from the usual AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
 # or the machine's role; PLANIA_S3_ENDPOINT_URL for a non-AWS provider (OVH, Scaleway, MinIO).
-PLANIA_S3_BUCKET = os.environ.get("PLANIA_S3_BUCKET", "")
+PLANIA_S3_BUCKET = ENV.s3_bucket
 if PLANIA_S3_BUCKET:
     STORAGES["private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": PLANIA_S3_BUCKET,
-            "location": os.environ.get("PLANIA_S3_PREFIX", "private"),
-            "endpoint_url": os.environ.get("PLANIA_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("PLANIA_S3_REGION") or None,
+            "location": ENV.s3_prefix,
+            "endpoint_url": ENV.s3_endpoint_url or None,
+            "region_name": ENV.s3_region or None,
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
@@ -221,16 +200,12 @@ if PLANIA_S3_BUCKET:
     }
 # Per file, per dossier (its own documents; the files sent with messages have the same
 # limits apart), and for zip-based documents (docx, xlsx, odt...: archive bombs).
-PLANIA_UPLOAD_MAX_BYTES = int(os.environ.get("PLANIA_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
-PLANIA_UPLOAD_MAX_FILES = int(os.environ.get("PLANIA_UPLOAD_MAX_FILES", "30"))
-PLANIA_UPLOAD_MAX_TOTAL_BYTES = int(
-    os.environ.get("PLANIA_UPLOAD_MAX_TOTAL_BYTES", str(200 * 1024 * 1024))
-)
-PLANIA_UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES = int(
-    os.environ.get("PLANIA_UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024))
-)
-PLANIA_UPLOAD_ARCHIVE_MAX_RATIO = int(os.environ.get("PLANIA_UPLOAD_ARCHIVE_MAX_RATIO", "100"))
-PLANIA_UPLOAD_ARCHIVE_MAX_MEMBERS = int(os.environ.get("PLANIA_UPLOAD_ARCHIVE_MAX_MEMBERS", "2000"))
+PLANIA_UPLOAD_MAX_BYTES = ENV.upload_max_bytes
+PLANIA_UPLOAD_MAX_FILES = ENV.upload_max_files
+PLANIA_UPLOAD_MAX_TOTAL_BYTES = ENV.upload_max_total_bytes
+PLANIA_UPLOAD_ARCHIVE_MAX_UNCOMPRESSED_BYTES = ENV.upload_archive_max_uncompressed_bytes
+PLANIA_UPLOAD_ARCHIVE_MAX_RATIO = ENV.upload_archive_max_ratio
+PLANIA_UPLOAD_ARCHIVE_MAX_MEMBERS = ENV.upload_archive_max_members
 # A file past PLANIA_UPLOAD_MAX_BYTES is dropped while the request is read, never stored.
 FILE_UPLOAD_HANDLERS = [
     "plania.documents.uploads.CappedUploadHandler",
@@ -243,18 +218,14 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 # Awards ------------------------------------------------------------------------------
 # Owned by plania/awards (docs/awards.md).
 # The Region's SIRET (parties of the agreement, SCDL idAttribuant): set it per instance.
-PLANIA_REGION_SIRET = os.environ.get("PLANIA_REGION_SIRET", "")
+PLANIA_REGION_SIRET = ENV.region_siret
 # A written agreement is compulsory above this amount (décret 2001-495, art. 1).
 PLANIA_AGREEMENT_THRESHOLD = 23000
 # Default payment split: this share of the aid on the agreement's signature, the balance
 # on the final report (an award records the share it was decided with).
-PLANIA_AWARDS_ON_SIGNATURE_SHARE = os.environ.get("PLANIA_AWARDS_ON_SIGNATURE_SHARE", "0.50")
+PLANIA_AWARDS_ON_SIGNATURE_SHARE = ENV.awards_on_signature_share
 # Where a company asks for the rules of the processing (CRPA L311-3-1, R311-3-1-1).
-PLANIA_TRANSPARENCY_CONTACT = os.environ.get(
-    "PLANIA_TRANSPARENCY_CONTACT",
-    "Région Occitanie, Direction de l'innovation, 22 boulevard du Maréchal Juin, "
-    "31406 Toulouse cedex 9",
-)
+PLANIA_TRANSPARENCY_CONTACT = ENV.transparency_contact
 # End of Awards ------------------------------------------------------------------------
 
 # Security ---------------------------------------------------------------------------
@@ -269,26 +240,23 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATIO
 # "staff-pages" (staff-role routes, the admin, PLANIA_OTP_ALSO_REQUIRED_FOR) or
 # "signed-in" (every page that is not public, and the API with the session cookie; the
 # default of plania/settings_production.py).
-PLANIA_OTP_REQUIRED = _env_bool("PLANIA_OTP_REQUIRED", True)
-PLANIA_OTP_SCOPE = os.environ.get("PLANIA_OTP_SCOPE", "staff-pages")
-if PLANIA_OTP_SCOPE not in {"staff-pages", "signed-in"}:
-    raise ValueError("PLANIA_OTP_SCOPE is 'staff-pages' or 'signed-in'")
+PLANIA_OTP_REQUIRED = ENV.otp_required
+PLANIA_OTP_SCOPE = ENV.otp_scope
 # A token made from a session without the second factor would bypass it.
 PLANIA_OTP_ALSO_REQUIRED_FOR = ["web:api_tokens", "web:api_token_revoke"]
-OTP_TOTP_ISSUER = os.environ.get("PLANIA_OTP_ISSUER", "PlanIA")
+OTP_TOTP_ISSUER = ENV.otp_issuer
 # Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s...).
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Lock-out after repeated failed logins (ASVS 2.2.1), counted per address and IP address
 # together by default (PLANIA_LOGIN_LOCKOUT_BY="username+ip_address"); e.g.
 # "username,ip_address" locks an address from everywhere and an IP for every account.
-AXES_ENABLED = _env_bool("PLANIA_LOGIN_LOCKOUT", True)
-AXES_FAILURE_LIMIT = int(os.environ.get("PLANIA_LOGIN_FAILURE_LIMIT", "5"))
-PLANIA_LOGIN_COOLOFF_MINUTES = int(os.environ.get("PLANIA_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_ENABLED = ENV.login_lockout
+AXES_FAILURE_LIMIT = ENV.login_failure_limit
+PLANIA_LOGIN_COOLOFF_MINUTES = ENV.login_cooloff_minutes
 AXES_COOLOFF_TIME = "plania.security.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = [
-    part.split("+") if "+" in part else part
-    for part in os.environ.get("PLANIA_LOGIN_LOCKOUT_BY", "username+ip_address").split(",")
+    part.split("+") if "+" in part else part for part in ENV.listed("login_lockout_by")
 ]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "plania.security.lockout.username_of"
@@ -296,19 +264,19 @@ AXES_LOCKOUT_CALLABLE = "plania.security.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 # Behind a proxy, the client's address is the X-Forwarded-For entry it adds.
-if os.environ.get("PLANIA_PROXY_COUNT"):
-    AXES_IPWARE_PROXY_COUNT = int(os.environ["PLANIA_PROXY_COUNT"])
+if ENV.proxy_count:
+    AXES_IPWARE_PROXY_COUNT = ENV.proxy_count
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Sessions (ASVS 3.3, 3.4): SESSION_COOKIE_AGE above; also end with the browser.
-SESSION_EXPIRE_AT_BROWSER_CLOSE = _env_bool("PLANIA_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = ENV.session_expire_at_browser_close
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # HTTPS-only cookies: on in production (plania/settings_production.py).
-SESSION_COOKIE_SECURE = _env_bool("PLANIA_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = ENV.secure_cookies
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -331,12 +299,17 @@ CONTENT_SECURITY_POLICY = {
 
 # Operations -------------------------------------------------------------------------
 # Owned by plania/ops (docs/deploy.md; issue 8): health endpoints, backup and restore.
-# whitenoise serves STATIC_ROOT (filled by collectstatic) in production; here, with DEBUG,
-# it looks files up in the apps at each request, so tests need no collectstatic.
-WHITENOISE_AUTOREFRESH = DEBUG
-# Client binaries for `plania backup` / `plania restore` on PostgreSQL.
-PLANIA_PG_DUMP = os.environ.get("PLANIA_PG_DUMP", "pg_dump")
-PLANIA_PG_RESTORE = os.environ.get("PLANIA_PG_RESTORE", "pg_restore")
+# whitenoise serves STATIC_ROOT (filled by collectstatic) in production; here it finds the
+# files in the apps (DEBUG or not), so the demo and the tests need no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+# Client binaries for `plania backup` / `plania restore`: the embedded server's own (the
+# same major version as the server), else those on PATH.
+PLANIA_PG_DUMP = ENV.pg_dump or DATABASE_SERVER.client("pg_dump")
+PLANIA_PG_RESTORE = ENV.pg_restore or DATABASE_SERVER.client("pg_restore")
+# Behind a proxy that stamps X-Request-Start on every request (and overwrites a client's),
+# deadlines are judged on the proxy's arrival time (plania/ops/middleware.py).
+PLANIA_TRUST_REQUEST_START = ENV.trust_request_start
 # End of Operations --------------------------------------------------------------------
 
 # Open data -----------------------------------------------------------------------------
@@ -344,19 +317,17 @@ PLANIA_PG_RESTORE = os.environ.get("PLANIA_PG_RESTORE", "pg_restore")
 # PLANIA_REGION_SIRET (the "# Awards" block; the export refuses while it is empty or
 # fails its check digit). Publication is due within 3 months of the agreement's signature
 # (décret 2017-779); the "to publish" list warns this many days before the deadline.
-PLANIA_OPENDATA_WARNING_DAYS = int(os.environ.get("PLANIA_OPENDATA_WARNING_DAYS", "15"))
+PLANIA_OPENDATA_WARNING_DAYS = ENV.opendata_warning_days
 # The payment period published for a staggered award not yet paid in full: from the
 # signature to this many months after it (the schedule's balance comes on the final report).
-PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS = int(
-    os.environ.get("PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS", "24")
-)
+PLANIA_OPENDATA_PAYMENT_PERIOD_MONTHS = ENV.opendata_payment_period_months
 # End of Open data ----------------------------------------------------------------------
 
 # Privacy ---------------------------------------------------------------------------------
 # Owned by plania/privacy (issue 7 item 6). Drafts never submitted are deleted this many
 # days after their last save (`plania purge_drafts`), with a warning e-mail beforehand;
 # a scheme may keep them longer or shorter: {"scheme-code": days}.
-PLANIA_DRAFT_RETENTION_DAYS = int(os.environ.get("PLANIA_DRAFT_RETENTION_DAYS", "365"))
+PLANIA_DRAFT_RETENTION_DAYS = ENV.draft_retention_days
 PLANIA_DRAFT_RETENTION_DAYS_BY_SCHEME: dict[str, int] = {}
 # End of Privacy --------------------------------------------------------------------------
 
@@ -376,8 +347,6 @@ PLANIA_TASKS_BACKENDS = {
 
 
 def _tasks_setting(backend: str) -> dict[str, dict[str, object]]:
-    if backend not in PLANIA_TASKS_BACKENDS:
-        raise ValueError(f"PLANIA_TASKS_BACKEND is one of {sorted(PLANIA_TASKS_BACKENDS)}")
     # The queues of plania/core/jobs.py (mail first, then exports); a task on another queue
     # is refused when it is declared.
     return {
@@ -385,11 +354,11 @@ def _tasks_setting(backend: str) -> dict[str, dict[str, object]]:
     }
 
 
-PLANIA_TASKS_BACKEND = os.environ.get("PLANIA_TASKS_BACKEND", "immediate")
+PLANIA_TASKS_BACKEND = ENV.tasks_backend
 TASKS = _tasks_setting(PLANIA_TASKS_BACKEND)
 # Files made by background exports (plania/ops/tasks.py, under "exports/" in the "private"
 # storage) are kept this many days after they are made (`plania prune_exports`, daily).
-PLANIA_EXPORTS_KEEP_DAYS = int(os.environ.get("PLANIA_EXPORTS_KEEP_DAYS", "30"))
+PLANIA_EXPORTS_KEEP_DAYS = ENV.exports_keep_days
 # The exports' pages show steering and finance figures: staff reach them behind the second
 # factor, as the pages those figures come from (plania.security.middleware).
 PLANIA_OTP_ALSO_REQUIRED_FOR = [
@@ -399,3 +368,23 @@ PLANIA_OTP_ALSO_REQUIRED_FOR = [
     "web:export_file",
 ]
 # End of Background jobs --------------------------------------------------------------------
+
+# Companies ---------------------------------------------------------------------------------
+# Owned by plania/companies (docs/companies.md): the State's recherche-entreprises API, asked
+# when the local SIRENE store has no match (off by default: no outside call unless set).
+PLANIA_RECHERCHE_ENTREPRISES_ENABLED = ENV.recherche_entreprises_enabled
+PLANIA_RECHERCHE_ENTREPRISES_URL = ENV.recherche_entreprises_url
+PLANIA_RECHERCHE_ENTREPRISES_TIMEOUT = ENV.recherche_entreprises_timeout
+PLANIA_RECHERCHE_ENTREPRISES_MAX_RETRIES = ENV.recherche_entreprises_max_retries
+PLANIA_RECHERCHE_ENTREPRISES_MAX_WAIT = ENV.recherche_entreprises_max_wait
+if ENV.labs_dir:
+    PLANIA_LABS_DIR = ENV.labs_dir
+
+# Errors (with their traceback) and warnings to stderr, which the process manager keeps:
+# Django's default sends them only by mail to ADMINS when DEBUG is off.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": ENV.log_level},
+}

@@ -235,9 +235,9 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
 def api_token_touch(*, token: ApiToken, now: datetime | None = None) -> None:
     """Record a use of the token, at most once a minute.
 
-    The interval is checked before any transaction: on SQLite a transaction takes the
-    write lock at BEGIN, and most API calls must not write at all. The write itself is
-    one conditional UPDATE, so concurrent requests do not pile up writes either.
+    The interval is checked before any transaction: most API calls must not write at all.
+    The write itself is one conditional UPDATE, so concurrent requests do not pile up
+    writes either.
     """
     now = now or timezone.now()
     if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_TOUCH_INTERVAL:

@@ -556,8 +556,8 @@ def sirene_import(
     not written, the others are.
 
     Why a check pass rather than one transaction around 28 million rows: a transaction
-    that long would lock SQLite against every other writer, and hold PostgreSQL's row
-    locks and old row versions, for the half hour of the import; the check pass reads
+    that long would hold PostgreSQL's row locks and old row versions for the half hour of
+    the import; the check pass reads
     about 400,000 rows a second (a minute for the full stock, against about 25 for the
     writes) and finds a bad file before anything is written.
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
 import zipfile
 import zlib
@@ -45,6 +44,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from plania.companies.reference import size_bands
+from plania.config import env
 
 # The official headers, in INSEE's order (StockUniteLegale and StockEtablissement, format
 # of 2025 with the NAF 2025 columns). The generator writes them all; the reader needs only
@@ -180,7 +180,6 @@ TEXT_LIMITS = {"denomination": 255, "last_name": 100, "usage_name": 100, "first_
 # a zip member never yields more than the size its header declares (zipfile stops there,
 # and the CRC check then fails), so the declared size is a true bound.
 MAX_BYTES_ENV = "PLANIA_SIRENE_MAX_BYTES"
-DEFAULT_MAX_BYTES = 32 * 1024**3
 
 
 class SireneFileError(Exception):
@@ -189,17 +188,9 @@ class SireneFileError(Exception):
 
 
 def max_bytes() -> int:
-    """The largest file (or zip member, uncompressed) accepted: PLANIA_SIRENE_MAX_BYTES."""
-    raw = os.environ.get(MAX_BYTES_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_BYTES
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise SireneFileError(f"{MAX_BYTES_ENV}={raw!r} is not a positive number of bytes")
-    return value
+    """The largest file (or zip member, uncompressed) accepted: PLANIA_SIRENE_MAX_BYTES
+    (read once with the environment, plania.config)."""
+    return env().sirene_max_bytes
 
 
 def _size(n: int) -> str:

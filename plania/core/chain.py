@@ -152,14 +152,13 @@ def backfill(
     """Data migration: hash the rows written before the chains existed.
 
     Only rows whose chain_hash is empty are written (so running it again changes nothing,
-    and never re-hashes a row that was edited since). On PostgreSQL the table's
-    append-only UPDATE trigger is disabled for the time of the migration. Returns each
+    and never re-hashes a row that was edited since). The table's append-only UPDATE
+    trigger is disabled for the time of the migration. Returns each
     chain's last hash.
     """
     Model = apps.get_model(model)
     table = Model._meta.db_table
-    postgres = schema_editor.connection.vendor == "postgresql"
-    if postgres and update_trigger:
+    if update_trigger:
         # ALTER TABLE refuses to run with deferred foreign-key checks pending.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {update_trigger}")
@@ -170,6 +169,6 @@ def backfill(
             row.chain_hash = link(heads.get(key, ""), canonical(row, hashed))
             Model._base_manager.filter(pk=row.pk).update(chain_hash=row.chain_hash)
         heads[key] = row.chain_hash
-    if postgres and update_trigger:
+    if update_trigger:
         schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {update_trigger}")
     return heads

@@ -225,7 +225,7 @@ def _check_room(
 
 def _lock(application: Any) -> Any:
     """The application row, locked until commit: two uploads at once cannot both pass
-    the count limit (SQLite serialises write transactions anyway)."""
+    the count limit."""
     return type(application).objects.select_for_update().get(pk=application.pk)
 
 

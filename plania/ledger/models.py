@@ -85,7 +85,6 @@ class LedgerEntry(AppendOnlyModel):
             # year] with SUM(amount), plania.ledger.selectors): PostgreSQL answers them from
             # the index alone, in order, without reading the table's rows. It also serves
             # lookups by envelope (the foreign key's own index would be a prefix of it).
-            # amount is a key column rather than INCLUDE so that SQLite builds it too.
             models.Index(
                 fields=["envelope", "kind", "budget_year", "amount"], name="ledger_env_kind_year"
             )

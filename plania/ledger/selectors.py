@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from decimal import Context, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Sum
@@ -14,8 +14,6 @@ from plania.plans.models import Envelope, Plan
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-# What Django's own DecimalField converter uses for SQLite, which returns SUMs as floats.
-_SQLITE_DECIMALS = Context(prec=15)
 
 Sums = dict[int, dict[str, Decimal]]
 
@@ -61,14 +59,8 @@ class Balances:
         return self.committed - self.paid
 
 
-def _decimal(total: Decimal | float | int) -> Decimal:
-    """A SUM as money with two decimals, whatever the database returned.
-
-    PostgreSQL returns a Decimal with two places; SQLite an int or a float, and Django's
-    Sum() over SQLite gives Decimal("18000000") for 18,000,000.00.
-    """
-    if isinstance(total, float):
-        total = _SQLITE_DECIMALS.create_decimal_from_float(total)
+def _decimal(total: Decimal | int) -> Decimal:
+    """A SUM as money with two decimals (a raw SUM of whole cents may come back as an int)."""
     return Decimal(total).quantize(CENT)
 
 
@@ -162,8 +154,7 @@ class EnvelopeTree:
         between, which is time the lock is held. The read is still its own statement, so
         under READ COMMITTED it takes a new snapshot once the lock is granted and sees
         everything the previous holder committed (a single statement would not: it keeps
-        the snapshot it started with). On SQLite the transaction already holds the
-        database's write lock (BEGIN IMMEDIATE, see settings).
+        the snapshot it started with).
         """
         kinds = list(kinds)
         read = _SUBTREE_SQL.format(

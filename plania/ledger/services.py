@@ -4,8 +4,7 @@ Each runs in one transaction. A commitment is one conditional UPDATE of the runn
 totals (EnvelopeBalance) of each envelope from the root down: `committed + amount <=
 allocated` or nothing, which PostgreSQL serialises on the row (and a CHECK constraint
 backs). Allocations, de-commitments, payments and repayments lock the root envelope row
-(SELECT ... FOR NO KEY UPDATE; SQLite runs write transactions as BEGIN IMMEDIATE, see
-settings). So the invariants hold under concurrency:
+(SELECT ... FOR NO KEY UPDATE). So the invariants hold under concurrency:
 
 - committed <= allocated, for the envelope and for every envelope above it;
 - a de-commitment never exceeds what is committed and not yet paid on that commitment;
@@ -130,7 +129,7 @@ def _lock(root_id: int) -> None:
     # NO KEY UPDATE, not UPDATE: it serialises ledger movements on this root just as well,
     # and does not conflict with the KEY SHARE locks that foreign-key checks take on the
     # envelope row (a ledger entry or any other row pointing at it being inserted), so
-    # those writers never queue behind the ledger. No-op on SQLite (BEGIN IMMEDIATE).
+    # those writers never queue behind the ledger.
     Envelope.objects.select_for_update(no_key=True).filter(pk=root_id).values_list("pk").get()
 
 
@@ -388,7 +387,7 @@ def ledger_commit(
         cents = _cents(value)
         for pk, _year in reversed(chain):
             link = entry if pk == envelope.pk else None
-            if link and connection.vendor == "postgresql":
+            if link:
                 if _commit_in_one_statement(entry, cents):
                     return entry
             elif _add_committed(pk, cents, check=True, entry=link):

@@ -199,8 +199,7 @@ def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Any]:
         Award.objects.filter(agreement__signed_at__isnull=False, grant__gt=0)
         .filter(Q(total__gt=limit) | Q(pk__in=sorted(extra)))
         # The wrapper drops TruncDate's own converter, which only turns a datetime into a
-        # date: the database already returns a date (PostgreSQL) or a string that the
-        # backend's DateField converter parses (SQLite). Without a converter left, Django
+        # date: PostgreSQL already returns a date. Without a converter left, Django
         # hands the rows over as the driver made them, not copied and converted one by one.
         .annotate(
             signed_on=ExpressionWrapper(

@@ -1,19 +1,17 @@
 """Backup and restore of one PlanIA instance (docs/deploy.md, issue 8 item 4).
 
-A backup is a folder: `database.dump` (pg_dump custom format) or `database.sqlite3`
-(SQLite online backup), `files/media/...` and `files/private/...` (the uploaded files),
-and `manifest.json`: versions, row counts per table, ledger balances and the sha256 of
-every file of the backup. A restore goes into an EMPTY instance only, after checking
-every checksum, and checks the row counts afterwards.
+A backup is a folder: `database.dump` (pg_dump custom format, by the server's own
+version of pg_dump when the server is the embedded one), `files/media/...` and
+`files/private/...` (the uploaded files), and `manifest.json`: versions, row counts per
+table, ledger balances and the sha256 of every file of the backup. A restore goes into an
+EMPTY instance only, after checking every checksum, and checks the row counts afterwards.
 """
 
 import hashlib
 import json
-import os
 import platform
 import posixpath
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -108,14 +106,14 @@ def data_rows() -> int:
     return sum(n for table, n in table_counts().items() if table not in SETUP_TABLES)
 
 
-def _pg_env(db: dict[str, Any]) -> dict[str, str]:
-    env = dict(os.environ)
-    for key, name in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
-        if db.get(key):
-            env[name] = str(db[key])
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
-    return env
+def _conninfo(db: dict[str, Any]) -> str:
+    """libpq's connection string for pg_dump/pg_restore --dbname (host may be a socket
+    folder); quoting as libpq wants it."""
+    from psycopg.conninfo import make_conninfo
+
+    parts = {"host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER")}
+    parts["password"] = db.get("PASSWORD")
+    return make_conninfo(dbname=db["NAME"], **{k: str(v) for k, v in parts.items() if v})
 
 
 def backup(output: Path) -> dict[str, Any]:
@@ -125,23 +123,16 @@ def backup(output: Path) -> dict[str, Any]:
     output.mkdir(parents=True, exist_ok=True)
     connection = connections[DEFAULT_DB_ALIAS]
     db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        database = output / "database.dump"
-        subprocess.run(
-            [settings.PLANIA_PG_DUMP, "--format=custom", f"--file={database}", db["NAME"]],
-            env=_pg_env(db),
-            check=True,
-        )
-    elif connection.vendor == "sqlite":
-        database = output / "database.sqlite3"
-        connection.ensure_connection()
-        target = sqlite3.connect(database)
-        try:
-            connection.connection.backup(target)
-        finally:
-            target.close()
-    else:
-        raise BackupError(f"unsupported database: {connection.vendor}")
+    database = output / "database.dump"
+    subprocess.run(
+        [
+            settings.PLANIA_PG_DUMP,
+            "--format=custom",
+            f"--file={database}",
+            f"--dbname={_conninfo(db)}",
+        ],
+        check=True,
+    )
     roots = file_roots()
     for name, root in roots.items():
         # The private storage usually lies under MEDIA_ROOT: copied once, as "private".
@@ -223,28 +214,19 @@ def restore(source: Path) -> dict[str, Any]:
     connection = connections[DEFAULT_DB_ALIAS]
     db = connection.settings_dict
     database = source / manifest["database_file"]
-    if connection.vendor == "postgresql":
-        connection.close()
-        subprocess.run(
-            [
-                settings.PLANIA_PG_RESTORE,
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                f"--dbname={db['NAME']}",
-                str(database),
-            ],
-            env=_pg_env(db),
-            check=True,
-        )
-    else:
-        connection.ensure_connection()
-        origin = sqlite3.connect(database)
-        try:
-            origin.backup(connection.connection)
-        finally:
-            origin.close()
+    connection.close()
+    subprocess.run(
+        [
+            settings.PLANIA_PG_RESTORE,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={_conninfo(db)}",
+            str(database),
+        ],
+        check=True,
+    )
     for name, root in roots.items():
         folder = source / "files" / name
         for path in _files_under(folder):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,11 +25,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from plania import config
+
 # Limits checked before the file is parsed (size) and before it is validated (expansion).
 MAX_BYTES_ENV = "PLANIA_PLAN_FILE_MAX_BYTES"
-DEFAULT_MAX_BYTES = 1024 * 1024
 MAX_NODES_ENV = "PLANIA_PLAN_FILE_MAX_NODES"
-DEFAULT_MAX_NODES = 100_000
 
 
 class PlanFileError(Exception):
@@ -358,13 +357,9 @@ _MESSAGES = {
 }
 
 
-def _limit(file: str, env: str, default: int) -> int:
-    raw = os.environ.get(env, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) == 0:
-        raise PlanFileError(file, [("", f"{env}={raw!r} is not a positive whole number")])
-    return int(raw)
+def _limit(name: str) -> int:
+    """A limit of plan files, from the environment read once (plania.config)."""
+    return int(getattr(config.env(), name))
 
 
 class _TooLarge(Exception):
@@ -405,7 +400,7 @@ def _expanded_size(root: yaml.Node, limit: int) -> int:
 
 def _load_yaml(text: str, file: str) -> Any:
     """yaml.safe_load, with the expansion of aliases bounded before anything is built."""
-    limit = _limit(file, MAX_NODES_ENV, DEFAULT_MAX_NODES)
+    limit = _limit("plan_file_max_nodes")
     loader = yaml.SafeLoader(text)
     try:
         try:
@@ -509,7 +504,7 @@ def read_plan_file(path: str | Path) -> tuple[PlanDoc, str]:
         size = path.stat().st_size
     except OSError as exc:
         raise PlanFileError(str(path), [("", f"cannot read the file: {exc.strerror}")]) from exc
-    limit = _limit(str(path), MAX_BYTES_ENV, DEFAULT_MAX_BYTES)
+    limit = _limit("plan_file_max_bytes")
     if size > limit:
         raise PlanFileError(
             str(path),

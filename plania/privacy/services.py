@@ -108,13 +108,12 @@ class DraftNotDeletable(Exception):
 
 
 def _allow_event_delete(application: Application) -> None:
-    """On PostgreSQL the history's triggers refuse DELETE, except for the events of the
-    dossier this transaction purges (plania/privacy/migrations/0002)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('plania.purge_application', %s, true)", [str(application.pk)]
-            )
+    """The history's triggers refuse DELETE, except for the events of the dossier this
+    transaction purges (plania/privacy/migrations/0002)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('plania.purge_application', %s, true)", [str(application.pk)]
+        )
 
 
 def draft_delete(*, application: Application) -> dict[str, int]:

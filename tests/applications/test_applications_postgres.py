@@ -1,9 +1,6 @@
 """Dossiers on PostgreSQL with real parallel connections (DESIGN.md section 8): two
 submissions of one dossier at once make one submission; references never collide; the
 history is append-only against raw SQL.
-
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
-     uv run pytest -m postgres --create-db tests/applications -p no:randomly
 """
 
 import threading
@@ -18,7 +15,7 @@ from plania.applications import services
 from plania.applications.models import Application, ApplicationEvent
 from tests.applications.factories import CallFactory, applicant, company_of, draft
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def _in_threads(n, target):

@@ -200,7 +200,6 @@ def test_from_submission_to_the_last_repayment(staff):
     journey(staff)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_from_submission_to_the_last_repayment_on_postgresql(staff):
     journey(staff)

@@ -10,7 +10,7 @@ from plania.awards.models import AwardEvent
 from plania.awards.services import session_create
 from tests.awards.dossiers import with_role
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize(

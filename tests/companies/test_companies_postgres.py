@@ -11,7 +11,7 @@ from plania.companies.services import company_identify
 from tests.companies.factories import sirene_company
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
 

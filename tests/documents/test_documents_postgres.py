@@ -11,7 +11,7 @@ from plania.documents.services import DocumentError, attachment_add
 from tests.documents.dossiers import ApplicationFactory, member_of
 from tests.documents.files import PDF_BYTES, upload
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
 

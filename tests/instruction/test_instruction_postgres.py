@@ -17,7 +17,7 @@ from plania.instruction.services import (
 )
 from tests.instruction.helpers import STARTUP, officer
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_raw_update_and_delete_of_a_proposal_are_refused(dossier, officer_x):

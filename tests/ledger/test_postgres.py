@@ -20,7 +20,7 @@ from plania.ledger.services import LedgerError, ledger_commit
 from plania.plans.models import Envelope
 from tests.factories import TEST_DAY, TEST_YEAR, envelope_with_allocation
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 THREADS = 16
 ATTEMPTS = 200

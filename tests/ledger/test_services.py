@@ -1,4 +1,4 @@
-"""The ledger's services and invariants (DESIGN.md section 5), on SQLite.
+"""The ledger's services and invariants (DESIGN.md section 5).
 
 Every refusal is checked three ways: it is a LedgerError, its message names the envelope,
 the amount asked and the amount available, and it left no ledger row behind. Concurrency
@@ -616,7 +616,7 @@ def test_balances_are_derived_from_every_kind_of_entry() -> None:
         available=D("300.00"),
     )
     assert envelope_balances(child) == balances[child.pk]
-    # Money keeps its two decimals on every backend (SQLite sums come back as 1500 or 1500.0).
+    # Money keeps its two decimals (a SUM may come back as 1500).
     assert [str(balances[root.pk].allocated), str(balances[root.pk].committed)] == [
         "1500.00",
         "650.00",
@@ -747,12 +747,13 @@ def test_refusal_inside_a_caller_transaction_leaves_it_usable() -> None:
 # --- cost of the commit path -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("depth", "queries"), [(0, 4), (1, 6), (2, 8)])
+@pytest.mark.parametrize(("depth", "queries"), [(0, 3), (1, 5), (2, 7)])
 def test_commit_runs_a_fixed_number_of_queries(
     django_assert_num_queries: Any, depth: int, queries: int
 ) -> None:
-    # SAVEPOINT, INSERT, one conditional UPDATE of the running totals, RELEASE SAVEPOINT;
-    # plus, per level above the envelope, one look-up (before any lock) and one UPDATE.
+    # SAVEPOINT, one statement that makes the conditional UPDATE of the running totals and
+    # the INSERT, RELEASE SAVEPOINT; plus, per level above the envelope, one look-up
+    # (before any lock) and one UPDATE.
     # Not one per entry nor per envelope of the plan: a busy envelope's balance row is
     # locked for one UPDATE only.
     envelope = envelope_with_allocation("1000.00")

@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_planner_costs_are_those_of_an_ssd():
     with connection.cursor() as cursor:

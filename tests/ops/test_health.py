@@ -11,7 +11,7 @@ def test_health_answers_without_touching_the_database(client, django_assert_num_
 
 @pytest.mark.django_db
 def test_ready_when_the_database_answers_and_is_migrated(client):
-    assert connection.vendor in {"sqlite", "postgresql"}
+    assert connection.vendor == "postgresql"
     response = client.get("/sante/pret/")
     assert response.status_code == 200, response.content
 

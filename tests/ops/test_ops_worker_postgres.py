@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -26,17 +25,12 @@ from plania.accounts import emails as accounts_emails
 from plania.awards import emails as awards_emails
 from plania.core.jobs import QUEUES
 from tests.factories import UserFactory
+from tests.processes import database_url
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def wait_for(condition, what: str, worker: subprocess.Popen, seconds: float = 60) -> None:

@@ -1,8 +1,5 @@
 """On PostgreSQL the history's triggers still refuse every DELETE, except the events of
 the one draft `purge_drafts` deletes (plania/privacy/migrations/0002).
-
-Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \\
-     uv run pytest -m postgres --create-db tests/privacy -p no:randomly
 """
 
 from datetime import timedelta
@@ -15,7 +12,7 @@ from plania.applications.models import Application, ApplicationEvent
 from plania.privacy.services import draft_delete
 from tests.applications.factories import draft
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_a_purged_draft_goes_with_its_history_and_others_stay_refused(

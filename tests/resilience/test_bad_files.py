@@ -63,6 +63,7 @@ from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
 from tests.awards.test_awards_repayments import in_repayment
 from tests.plans.test_loader import OCCITANIE
+from tests.processes import child_env, database_url
 from tests.security.otp import otp_force_login
 
 pytestmark = pytest.mark.django_db
@@ -1006,7 +1007,7 @@ BAD_LATIN1 = {
 def test_command_exits_non_zero_with_the_message_on_stderr_and_no_traceback(command, tmp_path):
     """Run as people run it (`plania COMMAND`, another process): exit status 1, the
     message on stderr, no traceback. The bad file is refused before the database is
-    touched (the one given, unmigrated, would fail any query)."""
+    touched (the one given does not exist, so any query would fail)."""
     bad = tmp_path / "bad.csv"
     BAD_LATIN1[command](bad)
     args = {
@@ -1014,7 +1015,7 @@ def test_command_exits_non_zero_with_the_message_on_stderr_and_no_traceback(comm
         "load_plan": [str(bad)],
         "simulate": ["startup-industrie-demain", "--at", "2025-06-01", "--applications", str(bad)],
     }[command]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    env = child_env(DATABASE_URL=database_url().rsplit("/", 1)[0] + "/no_such_database")
     done = subprocess.run(
         [sys.executable, "-m", "plania", command, *args],
         capture_output=True,

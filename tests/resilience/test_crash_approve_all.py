@@ -24,9 +24,10 @@ from plania.awards.models import Award
 from plania.core.management.commands.verify_integrity import integrity_problems
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import balances_match_entries
+from tests import processes
 from tests.awards.dossiers import funded_call, proposed
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPOSALS = 200
@@ -51,12 +52,7 @@ print("done", flush=True)
 
 
 def database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return (
-        f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-        f"?application_name={APP_NAME}"
-    )
+    return processes.database_url(application_name=APP_NAME)
 
 
 def writer_backend() -> int | None:

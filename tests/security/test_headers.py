@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from tests.processes import database_url
 from tests.security.html import page_problems
 from tests.security.routes import project_routes
 from tests.security.test_route_matrix import OBJECTS
@@ -124,7 +125,7 @@ def test_every_page_that_renders_sends_the_policy_and_no_inline_script(world):
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The environment a production deployment sets (SQLite is enough for the checks)."""
+    """The environment a production deployment sets (on the tests' database server)."""
     alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
     env = {
         key: value
@@ -136,7 +137,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         PLANIA_SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(60)),
         PLANIA_ALLOWED_HOSTS="plania.region.example",
         PLANIA_VAR_DIR=str(tmp_path),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'plania.sqlite3'}",
+        DATABASE_URL=database_url(),
     )
     env.update(extra)
     return env

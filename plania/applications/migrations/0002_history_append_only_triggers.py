@@ -1,7 +1,6 @@
 """A dossier's history is append-only in the database too (as the ledger's, see
 plania/ledger/migrations/0002): on PostgreSQL, row triggers refuse UPDATE and DELETE of
-applications_applicationevent. SQLite (the one-machine demo) relies on the ORM's refusal
-(plania.applications.models), since Django's test flush empties tables with DELETE.
+applications_applicationevent; the ORM refuses too (plania.applications.models).
 """
 
 from django.db import migrations
@@ -25,16 +24,6 @@ DROP FUNCTION IF EXISTS applications_event_append_only();
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INSTALL, params=None)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REMOVE, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("applications", "0001_initial")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunSQL(PG_INSTALL, PG_REMOVE)]

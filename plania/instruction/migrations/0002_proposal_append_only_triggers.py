@@ -1,7 +1,6 @@
 """A proposal to the committee is a record: on PostgreSQL, row triggers refuse UPDATE and
 DELETE of instruction_proposal (as plania/applications/migrations/0002 for the dossier's
-history). SQLite (the one-machine demo) relies on the ORM's refusal
-(plania.instruction.models.Proposal).
+history); the ORM refuses too (plania.instruction.models.Proposal).
 """
 
 from django.db import migrations
@@ -25,16 +24,6 @@ DROP FUNCTION IF EXISTS instruction_proposal_append_only();
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INSTALL, params=None)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REMOVE, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("instruction", "0001_initial")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunSQL(PG_INSTALL, PG_REMOVE)]

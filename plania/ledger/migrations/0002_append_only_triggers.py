@@ -2,9 +2,8 @@
 
 On PostgreSQL (production), row triggers refuse UPDATE and DELETE. TRUNCATE is left to
 the table owner (the test runner empties tables with it); the application's database role
-in production should not own the tables (docs/deploy.md). SQLite is the one-machine demo:
-the ORM refuses there (plania.ledger.models), and no trigger is installed because Django's
-test flush empties tables with DELETE.
+in production should not own the tables (docs/deploy.md). The ORM refuses too
+(plania.ledger.models).
 """
 
 from django.db import migrations
@@ -28,16 +27,6 @@ DROP FUNCTION IF EXISTS ledger_entry_append_only();
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INSTALL, params=None)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REMOVE, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0001_initial")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunSQL(PG_INSTALL, PG_REMOVE)]

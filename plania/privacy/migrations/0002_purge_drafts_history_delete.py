@@ -4,7 +4,7 @@ On PostgreSQL the history's triggers (plania/applications/migrations/0002) refus
 UPDATE and DELETE. This keeps that, except a DELETE of the events of the one dossier the
 current transaction purges, named with `set_config('plania.purge_application', id, true)`
 (transaction-local) by plania.privacy.services.draft_delete, which first checks that the
-dossier is a draft never submitted. UPDATE stays refused. SQLite: the ORM's refusal only.
+dossier is a draft never submitted. UPDATE stays refused.
 """
 
 from django.db import migrations
@@ -31,19 +31,9 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INSTALL, params=None)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REMOVE, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("privacy", "0001_initial"),
         ("applications", "0003_hash_chain"),
     ]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunSQL(PG_INSTALL, PG_REMOVE)]
