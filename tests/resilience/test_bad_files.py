@@ -61,6 +61,9 @@ from plania.companies.sirene import (
 from plania.plans.services import plan_load
 from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
+from plania.schemes.simulate_cli import SimulateError
+from plania.schemes.simulate_cli import build_parser as simulate_parser
+from plania.schemes.simulate_cli import run as simulate_run
 from tests.awards.test_awards_repayments import in_repayment
 from tests.plans.test_loader import OCCITANIE
 from tests.processes import child_env, database_url
@@ -570,20 +573,10 @@ def simulate_setup(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, 
 
 
 def simulate_refuse(bad: Bad, ctx: dict[str, Any]) -> str:
-    with pytest.raises(CommandError) as exc:
-        call_command(
-            "simulate",
-            "startup-industrie-demain",
-            "--at",
-            "2025-06-01",
-            "--applications",
-            str(bad.data),
-            "--output",
-            str(ctx["output"]),
-            "--no-progress",
-            stdout=StringIO(),
-            stderr=StringIO(),
-        )
+    args = ["startup-industrie-demain", "--at", "2025-06-01", "--applications", str(bad.data)]
+    args += ["--output", str(ctx["output"]), "--no-progress"]
+    with pytest.raises(SimulateError) as exc:
+        simulate_run(simulate_parser().parse_args(args), stdout=StringIO(), stderr=StringIO())
     assert not ctx["output"].exists()  # no half-written results
     return str(exc.value)
 
