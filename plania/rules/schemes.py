@@ -540,11 +540,17 @@ def parse_scheme(data: object, *, source: str = "<memory>") -> Scheme:
     )
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe
+# constructor, ten times faster than the pure-Python parser (0.01 s instead of 0.1 s a
+# scheme file, which `plania simulate` pays for each file it looks through).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_scheme_file(path: Path | str) -> Scheme:
     """Read and validate one scheme file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -23,7 +23,6 @@ from typing import IO, Any
 
 import numpy as np
 import polars as pl
-from tqdm import tqdm
 
 from plania.rules.award import AwardContext
 from plania.rules.money import from_cents, to_cents
@@ -108,10 +107,6 @@ class Applications:
     errors: list[RowError]
     n_read: int
     rejected_rows: int
-
-
-def _clean(c: str) -> pl.Expr:
-    return pl.col(c)
 
 
 @dataclass(frozen=True)
@@ -290,45 +285,32 @@ def _explain(source: _Source, width: int, exc: Exception) -> SimulationInputErro
     return SimulationInputError(f"{source.name}: cannot be read as CSV: {exc}")
 
 
-def read_applications(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> Applications:
-    """Read the applications CSV. A bad value refuses its row (reported), not the file.
+# What a column's cells must be, said when one is refused.
+EXPECTED = {
+    "application_id": "a non-empty identifier",
+    **{c: "a date YYYY-MM-DD or empty" for c in DATE_COLUMNS},
+    **{
+        c: f"{'an integer number of euros' if c.endswith('_eur') else 'an integer'} >= 0 "
+        f"(at most {MAX_AMOUNT_EUR}) or empty"
+        for c in INT_COLUMNS
+    },
+    **{c: "0, 1 or empty" for c in FLAG_COLUMNS},
+}
 
-    The file as a whole is refused (SimulationInputError, naming the line when there is
-    one) when it is larger than `max_bytes` (checked before reading), not UTF-8, not
-    separated by commas, cut short, or lacks a required column.
 
-    One lazy polars pass: every cell is read as text, then typed; a cell is bad when its
-    text is there but does not read as its type or is out of range. An empty cell is a
-    missing input, which the rules report as "unknown" (not an error).
-    """
-    source = _open_source(path, max_bytes)
-    width = _check_header(source)
-    _check_end(source, width)
-    try:
-        raw = pl.read_csv(source.csv_input(), infer_schema=False, has_header=True)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise _explain(source, width, exc) from None
-    absent = [c for c in COLUMNS if c not in raw.columns]
-    if absent:  # polars read the header otherwise than csv did (it should not)
-        raise SimulationInputError(
-            f"{path}: colonne(s) manquante(s) / missing column(s): {', '.join(absent)} "
-            f"(expected: {', '.join(COLUMNS)})"
-        )
-    # Cleaned once: surrounding spaces dropped, an empty cell is a missing input (null).
-    raw = raw.select(
-        pl.when(pl.col(c).str.len_bytes() > 0).then(pl.col(c).str.strip_chars()).alias(c)
-        for c in COLUMNS
-    )
-    raw = raw.with_columns(pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in COLUMNS)
-    lazy = raw.lazy()
-    typed: dict[str, pl.Expr] = {"application_id": _clean("application_id")}
-    bad: dict[str, pl.Expr] = {"application_id": _clean("application_id").is_null()}
-    expected: dict[str, str] = {"application_id": "a non-empty identifier"}
+def _typed_and_bad() -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """Each column typed, and for each column that can be bad whether its cell is, over a
+    frame of cells (text, an empty cell null; or the integer columns typed already).
+
+    A cell is bad when it is there but does not read as its type, or is out of range; an
+    empty cell is a missing input, which the rules report as "unknown" (not an error)."""
+    col = pl.col
+    typed = {"application_id": col("application_id")}
+    bad = {"application_id": col("application_id").is_null()}
     for c in DATE_COLUMNS:
-        typed[c] = _clean(c).str.to_date("%Y-%m-%d", strict=False)
-        bad[c] = typed[c].is_null() & _clean(c).is_not_null()
-        expected[c] = "a date YYYY-MM-DD or empty"
-    dep = _clean("department")
+        typed[c] = col(c).str.to_date("%Y-%m-%d", strict=False, cache=False)
+        bad[c] = typed[c].is_null() & col(c).is_not_null()
+    dep = col("department")
     # Same as eligibility.normalize_department, as a column expression ("9" -> "09").
     typed["department"] = (
         pl.when(dep.str.contains(r"^[0-9]$"))
@@ -336,44 +318,102 @@ def read_applications(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> 
         .otherwise(dep.str.to_uppercase())
     )
     for c in INT_COLUMNS:
-        typed[c] = _clean(c).cast(pl.Int64, strict=False)
-        bad[c] = (typed[c].is_null() & _clean(c).is_not_null()) | (
+        typed[c] = col(c).cast(pl.Int64, strict=False)
+        bad[c] = (typed[c].is_null() & col(c).is_not_null()) | (
             (typed[c] < 0) | (typed[c] > MAX_AMOUNT_EUR)
         ).fill_null(False)
-        unit = "an integer number of euros" if c.endswith("_eur") else "an integer"
-        expected[c] = f"{unit} >= 0 (at most {MAX_AMOUNT_EUR}) or empty"
     for c in FLAG_COLUMNS:
-        typed[c] = _clean(c).replace_strict(
-            {"0": False, "1": True}, default=None, return_dtype=pl.Boolean
+        typed[c] = pl.when(col(c) == "1").then(True).when(col(c) == "0").then(False)
+        bad[c] = typed[c].is_null() & col(c).is_not_null()
+    return (
+        [typed[c].alias(c) for c in COLUMNS],
+        [bad[c].alias(f"bad__{c}") for c in COLUMNS if c in bad],
+    )
+
+
+def _cells(source: _Source, *, typed_integers: bool) -> pl.LazyFrame:
+    """The file's required columns as cells: an empty cell (or one of spaces) is null.
+
+    With `typed_integers`, polars' CSV reader parses the integer columns itself (no text
+    column made for them: the fast path); a cell it cannot parse fails the whole read,
+    and the caller reads the file again as text, where that cell is refused alone. What the
+    reader accepts it reads as the text path does (leading spaces, "+12", "012": a
+    hypothesis test in tests/rules/test_simulate_read.py compares the two). Other cells are
+    stripped, and an empty one made null, where that can matter: identifiers and
+    départements always (they are printed and grouped), every column in the text path. In
+    the fast path a date or a flag with spaces around it, or a quoted empty one, reads as
+    bad, which sends the file to the text path.
+    """
+    overrides = {c: pl.Int64 for c in INT_COLUMNS} if typed_integers else None
+    lazy = pl.scan_csv(source.csv_input(), infer_schema=False, schema_overrides=overrides)
+    absent = [c for c in COLUMNS if c not in lazy.collect_schema().names()]
+    if absent:  # polars read the header otherwise than csv did (it should not)
+        raise SimulationInputError(
+            f"{source.name}: colonne(s) manquante(s) / missing column(s): {', '.join(absent)} "
+            f"(expected: {', '.join(COLUMNS)})"
         )
-        bad[c] = typed[c].is_null() & _clean(c).is_not_null()
-        expected[c] = "0, 1 or empty"
-    any_bad = pl.any_horizontal(*bad.values()).alias("__bad")
-    frame = lazy.select(*[typed[c].alias(c) for c in COLUMNS], any_bad).collect()
-    n_read = frame.height
-    bad_mask = frame["__bad"]
-    errors: list[RowError] = []
-    n_bad = int(bad_mask.sum())
-    if n_bad:
-        detail = (
-            lazy.with_row_index("__row", offset=1)
-            .select(
-                "__row",
-                *[pl.col(c).alias(f"raw__{c}") for c in COLUMNS if c in bad],
-                *[e.alias(f"bad__{c}") for c, e in bad.items()],
-            )
-            .filter(pl.any_horizontal(*[pl.col(f"bad__{c}") for c in bad]))
+
+    def cell(c: str) -> pl.Expr:
+        text = pl.col(c).str.strip_chars()
+        return pl.when(text != "").then(text).alias(c)
+
+    fast = ("application_id", "department") if typed_integers else COLUMNS
+    return lazy.select(*[cell(c) if c in fast else pl.col(c) for c in COLUMNS])
+
+
+def read_applications(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> Applications:
+    """Read the applications CSV. A bad value refuses its row (reported), not the file.
+
+    The file as a whole is refused (SimulationInputError, naming the line when there is
+    one) when it is larger than `max_bytes` (checked before reading), not UTF-8, not
+    separated by commas, cut short, or lacks a required column.
+
+    One polars query reads, types and checks every column together and is collected
+    once. The fast path lets the CSV reader parse the integers; when it cannot, or when a
+    cell is bad, the file is read again as text (`_read_text`), which refuses the bad rows
+    one by one and reports their cells as written.
+    """
+    source = _open_source(path, max_bytes)
+    width = _check_header(source)
+    _check_end(source, width)
+    typed, bad = _typed_and_bad()
+    try:
+        frame = (
+            _cells(source, typed_integers=True)
+            .select(*typed, pl.any_horizontal(*bad).alias("__bad"))
             .collect()
         )
-        for rec in detail.iter_rows(named=True):
-            for c in COLUMNS:
-                if rec.get(f"bad__{c}"):
-                    value = rec[f"raw__{c}"]
-                    errors.append(
-                        RowError(int(rec["__row"]), c, "" if value is None else value, expected[c])
-                    )
-        frame = frame.filter(~bad_mask)
-    return Applications(frame.drop("__bad"), errors, n_read, n_bad)
+    except (OSError, pl.exceptions.PolarsError):
+        return _read_text(source, width)
+    if frame["__bad"].any():
+        return _read_text(source, width)
+    return Applications(frame.drop("__bad"), [], frame.height, 0)
+
+
+def _read_text(source: _Source, width: int) -> Applications:
+    """Every cell read as text then typed, in one query collected once: the bad cells
+    are refused with their row, column and value (spaces around it dropped)."""
+    typed, bad = _typed_and_bad()
+    checked = [c for c in COLUMNS if c in EXPECTED]
+    try:
+        out = (
+            _cells(source, typed_integers=False)
+            .select(*typed, *bad, *[pl.col(c).alias(f"raw__{c}") for c in checked])
+            .collect()
+        )
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise _explain(source, width, exc) from None
+    bad_mask = out.select(pl.any_horizontal(pl.col(f"bad__{c}") for c in checked)).to_series()
+    errors: list[RowError] = []
+    detail = out.with_row_index("__row", offset=1).filter(bad_mask)
+    for rec in detail.iter_rows(named=True):
+        for c in checked:
+            if rec[f"bad__{c}"]:
+                value = rec[f"raw__{c}"]
+                errors.append(
+                    RowError(int(rec["__row"]), c, "" if value is None else value, EXPECTED[c])
+                )
+    return Applications(out.filter(~bad_mask).select(COLUMNS), errors, out.height, detail.height)
 
 
 @dataclass(frozen=True)
@@ -563,6 +603,10 @@ def _per_row_frame(ids: pl.Series, departments: pl.Series, r: VectorResult) -> p
 def evaluate_chunked(
     table: Table, rules: VectorRules, *, progress: bool = False, stream: IO[str] | None = None
 ) -> VectorResult:
+    # Imported here: most runs draw no bar (small files, --no-progress), and the command's
+    # start-up is part of its time.
+    from tqdm import tqdm
+
     parts: list[VectorResult] = []
     with tqdm(
         total=table.n,
