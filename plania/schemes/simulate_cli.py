@@ -6,8 +6,8 @@ Runs without Django: `plania/__main__.py` sends `simulate` here before Django's 
 are loaded. The scheme versions are the files of plania/data/schemes and the applications
 a CSV file, so nothing needs the database; starting Django would cost about a second for
 nothing (issue 12). Reading, rules and sums live in `plania.rules.simulate`; this module
-only parses the arguments, reads the one environment variable and prints. An import-linter
-contract keeps Django out of it.
+only parses the arguments, takes the file size limit from `plania.config` (the environment,
+without Django) and prints. An import-linter contract keeps Django out of it.
 
 Exit status 0 when the simulation ran (refused rows are reported on stderr and counted,
 they do not fail the run), 1 when it could not run (message on stderr, no traceback), 2
@@ -15,17 +15,16 @@ for arguments argparse cannot read.
 """
 
 import argparse
-import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TextIO
 
+from plania import config
 from plania.rules.award import AwardConfigError
 from plania.rules.params import ParameterError, ParameterNotInForce
 from plania.rules.schemes import SchemeFileError, SchemeNotFound
 from plania.rules.simulate import (
-    MAX_INPUT_BYTES,
     SimulationInputError,
     parse_overrides,
     simulate_file,
@@ -34,10 +33,6 @@ from plania.rules.simulate import (
 )
 
 MAX_ERRORS_SHOWN = 50
-# The largest applications file read (bytes); the default is the rules core's (1 GiB,
-# about ten million applications). A larger file is refused before it is read. Read here
-# rather than from Django's settings: this command runs without them.
-MAX_BYTES_ENV = "PLANIA_SIMULATE_MAX_BYTES"
 # What the command printed before it left Django (scripts may match on it).
 ERROR_PREFIX = "CommandError: "
 
@@ -82,38 +77,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def max_bytes(environ: Mapping[str, str]) -> int:
-    raw = environ.get(MAX_BYTES_ENV, "").strip()
-    if not raw:
-        return MAX_INPUT_BYTES
-    if not raw.isdigit() or int(raw) == 0:
-        raise SimulateError(f"{MAX_BYTES_ENV}={raw!r} is not a positive whole number of bytes")
-    return int(raw)
-
-
 def run(
     args: argparse.Namespace,
     *,
     stdout: TextIO,
     stderr: TextIO,
-    environ: Mapping[str, str] = os.environ,
+    limits: config.Environment | None = None,
 ) -> None:
-    """Simulate and print; raises SimulateError when the simulation cannot run."""
+    """Simulate and print; raises SimulateError when the simulation cannot run.
+
+    `limits`: the environment (plania.config, read once per process when not given); the
+    largest file read is PLANIA_SIMULATE_MAX_BYTES (1 GiB, about ten million
+    applications), a larger file is refused before it is read."""
     try:
         at = date.fromisoformat(args.at)
     except ValueError:
         raise SimulateError(f"--at: expected a date YYYY-MM-DD, got {args.at!r}") from None
     try:
+        overrides = parse_overrides(args.overrides)
+        max_bytes = (limits or config.env()).simulate_max_bytes
         sim = simulate_file(
             args.scheme,
             at=at,
             applications=args.applications,
-            overrides=parse_overrides(args.overrides),
+            overrides=overrides,
             keep_rows=bool(args.output),
             progress=False if args.no_progress else None,
-            max_bytes=max_bytes(environ),
+            max_bytes=max_bytes,
         )
-    except REFUSALS as exc:
+    except (*REFUSALS, config.ConfigurationError) as exc:
         raise SimulateError(str(exc)) from None
     for err in sim.errors[:MAX_ERRORS_SHOWN]:
         print(f"Ligne refusée / rejected row: {err.message()}", file=stderr)

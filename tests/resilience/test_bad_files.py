@@ -58,6 +58,7 @@ from plania.companies.sirene import (
     unit_row,
     write_stock,
 )
+from plania.config import Environment
 from plania.plans.services import plan_load
 from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
@@ -576,7 +577,12 @@ def simulate_refuse(bad: Bad, ctx: dict[str, Any]) -> str:
     args = ["startup-industrie-demain", "--at", "2025-06-01", "--applications", str(bad.data)]
     args += ["--output", str(ctx["output"]), "--no-progress"]
     with pytest.raises(SimulateError) as exc:
-        simulate_run(simulate_parser().parse_args(args), stdout=StringIO(), stderr=StringIO())
+        simulate_run(
+            simulate_parser().parse_args(args),
+            stdout=StringIO(),
+            stderr=StringIO(),
+            limits=Environment(),  # read now: a case sets PLANIA_SIMULATE_MAX_BYTES
+        )
     assert not ctx["output"].exists()  # no half-written results
     return str(exc.value)
 

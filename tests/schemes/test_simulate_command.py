@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from plania.config import Environment
 from plania.rules.simulate import synthetic_applications
 from plania.schemes.simulate_cli import SimulateError, build_parser, run
 
@@ -43,7 +44,7 @@ def applications(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
-    run(build_parser().parse_args(args), stdout=out, stderr=err, environ={})
+    run(build_parser().parse_args(args), stdout=out, stderr=err, limits=Environment())
     return out.getvalue(), err.getvalue()
 
 
@@ -198,7 +199,7 @@ def test_simulate_errors_and_help_without_django(tmp_path: Path) -> None:
         env={"PLANIA_SIMULATE_MAX_BYTES": "beaucoup"},
     )  # fmt: skip
     assert limit.returncode == 1
-    assert "CommandError: PLANIA_SIMULATE_MAX_BYTES='beaucoup' is not a positive" in limit.stderr
+    assert "CommandError: PLANIA_SIMULATE_MAX_BYTES='beaucoup': " in limit.stderr
     usage = _plania("simulate", "startup-industrie-demain")
     assert usage.returncode == 2
     assert "plania simulate: error: the following arguments are required: --at" in usage.stderr
