@@ -3,7 +3,7 @@ call's closing second, against the production server (gunicorn, plania.settings_
 on PostgreSQL, and nothing may be lost, duplicated or answered with a 5xx.
 
 Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--threads 2]
-       [--window 1.0] [--proxy-stamp] [--capacity-submissions 600] [--capacity-clients N]
+       [--window 1.0] [--proxy-stamp] [--capacity-submissions 400] [--capacity-clients N]
 
 1. A scratch database named after DATABASE_URL's, `<name>_rush_bench`, is dropped,
    created afresh and migrated (the DATABASE_URL database, default
@@ -624,7 +624,7 @@ def main() -> None:
     parser.add_argument(
         "--capacity-submissions",
         type=int,
-        default=600,
+        default=400,
         help="dossiers of the unpaced capacity run (0: no capacity run)",
     )
     parser.add_argument(

@@ -18,9 +18,10 @@ the root down: `committed + amount <= allocated` or nothing, in one conditional 
 level, the last one also inserting the entry. Commitments under one root are therefore
 serialised on the root's row. The fair yardstick is the same serialisation with nothing
 else around it: `BEGIN; UPDATE ledger_envelopebalance SET committed_cents =
-committed_cents + 1 WHERE envelope_id = <level>` for each level of the same envelope, root
-first, `COMMIT`, with the same number of workers, on the same rows of the same table. The
-ratio of the two rates says how much PlanIA adds to the locks' critical section (the
+committed_cents + 1 WHERE envelope_id = <level>` for every level of the same envelope,
+root first, in one statement (each level's UPDATE a CTE waiting for the one above, as
+PlanIA's), `COMMIT`, with the same number of workers, on the same rows of the same table.
+The ratio of the two rates says how much PlanIA adds to the locks' critical section (the
 look-up of the tree, the conditions, the hash chain, the entry and its indexes).
 
 PostgreSQL comes from DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). That
@@ -210,13 +211,25 @@ def worker(
             actor=actor,
         )
 
-    def bare_one(_code: str, chain: list[int]) -> None:
-        for pk in chain:
-            bare.execute(
-                "UPDATE ledger_envelopebalance SET committed_cents = committed_cents + 1 "
-                "WHERE envelope_id = %s",
-                (pk,),
-            )
+    def bare_sql(chain: list[int]) -> str:
+        # One statement for every level, as PlanIA's: the strongest yardstick (one UPDATE
+        # per level would hold the root's row through a round trip per level). Each level's
+        # UPDATE waits for the one above it (EXISTS), so the rows are locked root first in
+        # every transaction; `WHERE envelope_id = ANY(...)` locks them in the order the
+        # scan meets them, which changes as rows move, and deadlocks.
+        levels = [
+            f"level{depth} AS (UPDATE ledger_envelopebalance "
+            f"SET committed_cents = committed_cents + 1 WHERE envelope_id = %s"
+            + (f" AND EXISTS (SELECT 1 FROM level{depth - 1})" if depth else "")
+            + " RETURNING envelope_id)"
+            for depth in range(len(chain))
+        ]
+        return f"WITH {', '.join(levels)} SELECT count(*) FROM level{len(chain) - 1}"
+
+    statements = {code: bare_sql(chain) for _kind, code, chain in phases}
+
+    def bare_one(code: str, chain: list[int]) -> None:
+        bare.execute(statements[code], chain)
         bare.commit()
 
     for kind, code, chain in phases:
