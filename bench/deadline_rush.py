@@ -292,7 +292,7 @@ def receipts_mailed(submitted: int, seconds: float = 60) -> tuple[int, int]:
     return done, jobs.exclude(status=TaskResultStatus.SUCCESSFUL).count()
 
 
-def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
     import httpx
 
     deadline = time.monotonic() + seconds
@@ -689,6 +689,9 @@ def main() -> None:
         if capacity_dossiers:
             clients = args.capacity_clients or args.clients
             capacity_rows, saturated_from, saturated_to = saturate(base, capacity_dossiers, clients)
+    except BaseException:
+        stop(worker)
+        raise
     finally:
         stop(server)
     try:

@@ -3,8 +3,9 @@
 Each runs in one transaction. A commitment is one conditional UPDATE of the running
 totals (EnvelopeBalance) of each envelope from the root down: `committed + amount <=
 allocated` or nothing, which PostgreSQL serialises on the row (and a CHECK constraint
-backs). Allocations, de-commitments, payments and repayments lock the root envelope row
-(SELECT ... FOR NO KEY UPDATE). So the invariants hold under concurrency:
+backs); every level's UPDATE and the INSERT of the entry are one statement. Allocations,
+de-commitments, payments and repayments lock the root envelope row (SELECT ... FOR NO KEY
+UPDATE). So the invariants hold under concurrency:
 
 - committed <= allocated, for the envelope and for every envelope above it;
 - a de-commitment never exceeds what is committed and not yet paid on that commitment;
