@@ -36,7 +36,8 @@ that the health rate measured the load generator (163/s) rather than PlanIA (abo
 5. The latency of the rush, apart for the two answers it mixes: accepted submissions (200
    or 201: the dossier filed, its receipt) and refusals (403, the call is closed: a cheap
    answer that would pull a p50 down). The goal is on the accepted ones.
-6. The capacity, unpaced: --capacity-clients closed-loop clients (default: --clients)
+6. The capacity, unpaced: --capacity-clients closed-loop clients (default: 4 x workers x
+   threads, enough to keep a queue behind every thread)
    submit the second call's dossiers, each the next one as soon as its previous answer
    came (a new connection each, as the rush), until all --capacity-submissions are sent.
    The server is saturated for as long as every client has a request outstanding, from
@@ -628,7 +629,11 @@ def main() -> None:
         help="dossiers of the unpaced capacity run (0: no capacity run)",
     )
     parser.add_argument(
-        "--capacity-clients", type=int, default=0, help="closed-loop clients; default: --clients"
+        "--capacity-clients",
+        type=int,
+        default=0,
+        help="closed-loop clients; default: 4 x workers x threads (the server saturated, a "
+        "queue behind every thread, without 200 requests waiting past their timeout)",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database")
     args = parser.parse_args()
@@ -687,7 +692,7 @@ def main() -> None:
         results = rush(base, dossiers, t0, args.window, deadline, args.proxy_stamp)
         capacity_rows: list[dict[str, Any]] = []
         if capacity_dossiers:
-            clients = args.capacity_clients or args.clients
+            clients = args.capacity_clients or 4 * args.workers * args.threads
             capacity_rows, saturated_from, saturated_to = saturate(base, capacity_dossiers, clients)
     except BaseException:
         stop(worker)
@@ -713,7 +718,7 @@ def main() -> None:
         cap_p50, cap_p99 = quantiles([r["ms"] for r in accepted])
         capacity_figures = {
             "capacity_per_s": round(len(within) / window, 1),
-            "capacity_clients": args.capacity_clients or args.clients,
+            "capacity_clients": clients,
             "capacity_submissions": len(capacity_rows),
             "capacity_accepted": len(accepted),
             "capacity_accepted_p50_ms": cap_p50,
