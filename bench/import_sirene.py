@@ -1,23 +1,24 @@
 """Benchmark of `plania import_sirene` on a generated 1,000,000-row StockUniteLegale file.
 
-    uv run python bench/import_sirene.py                 # scratch SQLite in a temp dir
-    DATABASE_URL=postgres://... uv run python bench/import_sirene.py   # a scratch PostgreSQL
+    DATABASE_URL=postgres://... uv run python bench/import_sirene.py
 
 What it does:
 1. writes two StockUniteLegale files in INSEE's format (zip holding the UTF-8 CSV, as
    INSEE publishes it; seeded, valid SIRENs): 100,000 rows and 1,000,000 rows;
-2. for each, on a fresh database (a new SQLite file; on PostgreSQL, the SIRENE tables
-   emptied), runs the import command in a subprocess of its own, so that generating the
-   file and migrating do not count, and reads that process's peak RSS
-   (resource.getrusage(RUSAGE_SELF).ru_maxrss) and its import time;
+2. creates a scratch PostgreSQL database named after DATABASE_URL's (default
+   postgres://postgres@127.0.0.1:5432/test, only used to create it), `<name>_sirene_bench`,
+   migrates it, and for each file, with the SIRENE tables emptied, runs the import
+   command (`import_sirene`, the code `plania import_sirene FILE` runs) in a subprocess
+   of its own, so that generating the file and migrating do not count; it reads that
+   process's peak RSS (resource.getrusage(RUSAGE_SELF).ru_maxrss), the command's time,
+   and the process's whole time (Django's start included, as a user running the command
+   waits for it); the scratch database is dropped at the end;
 3. prints a line per run, and as its LAST line one JSON object:
-   {"rows", "seconds", "rows_per_s", "peak_rss_mb", "skipped", "peak_rss_mb_100k", ...}.
+   {"rows", "seconds", "rows_per_s", "process_s", "peak_rss_mb", "skipped",
+   "peak_rss_mb_100k", ...}.
 
 Memory is bounded if the peak at 1M rows is about the peak at 100k rows: the import
 holds one batch (5,000 rows) at a time, whatever the file's size.
-
-With DATABASE_URL, the database is migrated and its SIRENE tables are TRUNCATEd: point it
-at a scratch database, never at one whose store you want to keep.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ledger_contention import (  # noqa: E402
+    DEFAULT_URL,
+    drop_scratch_database,
+    recreate_scratch_database,
+    scratch_name,
+    with_database,
+)
 from plania.companies.sirene import generate_sample  # noqa: E402
 
 # Runs in the measured process: Django set-up, then the command, then its own peak RSS.
@@ -44,10 +52,9 @@ django.setup()
 from django.core.management import call_command
 from django.db import connection
 
-path, truncate = sys.argv[1], sys.argv[2] == "1"
-if truncate:
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE companies_sireneunit, companies_sireneestablishment")
+path = sys.argv[1]
+with connection.cursor() as cursor:
+    cursor.execute("TRUNCATE companies_sireneunit, companies_sireneestablishment")
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out, err = io.StringIO(), io.StringIO()
 started = time.perf_counter()
@@ -64,31 +71,27 @@ print(json.dumps({
 """
 
 
-def _env(database_url: str | None, tmp: Path, name: str) -> dict[str, str]:
+def _env(database_url: str, tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "plania.settings"
     env["PLANIA_DEBUG"] = "0"
     env["PLANIA_VAR_DIR"] = str(tmp)
-    env["DATABASE_URL"] = database_url or f"sqlite:///{tmp / (name + '.sqlite3')}"
+    env["DATABASE_URL"] = database_url
     return env
 
 
-def run(path: Path, rows: int, *, database_url: str | None, tmp: Path) -> dict:
-    env = _env(database_url, tmp, f"bench-{rows}")
-    subprocess.run(
-        [sys.executable, "-m", "plania", "migrate", "--noinput", "-v", "0"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+def run(path: Path, rows: int, *, database_url: str, tmp: Path) -> dict:
+    env = _env(database_url, tmp)
+    started = time.perf_counter()
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), "1" if database_url else "0"],
+        [sys.executable, "-c", CHILD, str(path)],
         env=env,
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
     )
+    process_s = time.perf_counter() - started
     result = json.loads(child.stdout.strip().splitlines()[-1])
     summary = result["summary"]
     assert summary["read"] == rows, summary
@@ -96,11 +99,46 @@ def run(path: Path, rows: int, *, database_url: str | None, tmp: Path) -> dict:
         "rows": summary["read"],
         "seconds": round(result["seconds"], 2),
         "rows_per_s": round(summary["read"] / result["seconds"]),
+        "process_s": round(process_s, 2),
         "peak_rss_mb": round(result["peak_rss_mb"], 1),
         "rss_before_import_mb": round(result["rss_before_import_mb"], 1),
         "inserted": summary["inserted"],
         "skipped": summary["skipped"],
     }
+
+
+def migrate(database_url: str, tmp: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "plania", "migrate", "--noinput", "-v", "0"],
+        env=_env(database_url, tmp),
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def measure(args: argparse.Namespace, suffix: str, database_url: str, tmp: Path) -> dict:
+    migrate(database_url, tmp)
+    results = {}
+    for rows in (args.small, args.rows):
+        path = tmp / f"StockUniteLegale-{rows}{suffix}"
+        started = time.perf_counter()
+        generate_sample(units=rows, out=path, seed=args.seed, use_zip=not args.csv)
+        print(
+            f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s "
+            f"({path.stat().st_size / 1e6:.1f} MB)",
+            flush=True,
+        )
+        results[rows] = run(path, rows, database_url=database_url, tmp=tmp)
+        r = results[rows]
+        print(
+            f"imported {r['rows']:,} rows in {r['seconds']} s ({r['rows_per_s']:,} rows/s; "
+            f"the process, Django's start included: {r['process_s']} s), "
+            f"peak RSS {r['peak_rss_mb']} MB (after Django set-up: "
+            f"{r['rss_before_import_mb']} MB), skipped {r['skipped']}",
+            flush=True,
+        )
+        path.unlink()
+    return results
 
 
 def main() -> None:
@@ -110,46 +148,36 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--csv", action="store_true", help="plain CSV instead of a zip")
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL") or None
+    base_url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"DATABASE_URL must be PostgreSQL, not {base_url!r}")
+    scratch = scratch_name(base_url, "sirene")
+    recreate_scratch_database(base_url, scratch)
     suffix = ".csv" if args.csv else ".zip"
     with tempfile.TemporaryDirectory(prefix="plania-bench-sirene-") as tmp_name:
-        tmp = Path(tmp_name)
-        results = {}
-        for rows in (args.small, args.rows):
-            path = tmp / f"StockUniteLegale-{rows}{suffix}"
-            started = time.perf_counter()
-            generate_sample(units=rows, out=path, seed=args.seed, use_zip=not args.csv)
-            print(
-                f"generated {rows:,} rows in {time.perf_counter() - started:.1f} s "
-                f"({path.stat().st_size / 1e6:.1f} MB)",
-                flush=True,
-            )
-            results[rows] = run(path, rows, database_url=database_url, tmp=tmp)
-            r = results[rows]
-            print(
-                f"imported {r['rows']:,} rows in {r['seconds']} s ({r['rows_per_s']:,} rows/s), "
-                f"peak RSS {r['peak_rss_mb']} MB (after Django set-up: "
-                f"{r['rss_before_import_mb']} MB), skipped {r['skipped']}",
-                flush=True,
-            )
-        big, small = results[args.rows], results[args.small]
-        print(
-            json.dumps(
-                {
-                    "rows": big["rows"],
-                    "seconds": big["seconds"],
-                    "rows_per_s": big["rows_per_s"],
-                    "peak_rss_mb": big["peak_rss_mb"],
-                    "skipped": big["skipped"],
-                    "peak_rss_mb_100k": small["peak_rss_mb"],
-                    "rows_per_s_100k": small["rows_per_s"],
-                    "small_rows": small["rows"],
-                    "rss_before_import_mb": big["rss_before_import_mb"],
-                    "database": "postgresql" if database_url else "sqlite",
-                    "file": "csv" if args.csv else "zip",
-                }
-            )
+        try:
+            results = measure(args, suffix, with_database(base_url, scratch), Path(tmp_name))
+        finally:
+            drop_scratch_database(base_url, scratch)
+    big, small = results[args.rows], results[args.small]
+    print(
+        json.dumps(
+            {
+                "rows": big["rows"],
+                "seconds": big["seconds"],
+                "rows_per_s": big["rows_per_s"],
+                "process_s": big["process_s"],
+                "peak_rss_mb": big["peak_rss_mb"],
+                "skipped": big["skipped"],
+                "peak_rss_mb_100k": small["peak_rss_mb"],
+                "rows_per_s_100k": small["rows_per_s"],
+                "small_rows": small["rows"],
+                "rss_before_import_mb": big["rss_before_import_mb"],
+                "database": "postgresql",
+                "file": "csv" if args.csv else "zip",
+            }
         )
+    )
 
 
 if __name__ == "__main__":

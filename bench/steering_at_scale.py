@@ -4,12 +4,12 @@ Usage: uv run python bench/steering_at_scale.py [--applications 100000] [--entri
        [--requests 30] [--seed 1] [--award-share 0.05] [--keep]
 
 PostgreSQL comes from DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). That
-database is only used to (re)create a scratch database, `plania_scale`, which is dropped
-and created afresh, migrated, filled, measured and dropped at the end (bench/
-ledger_contention.py does the same).
+database is only used to (re)create a scratch database named after it,
+`<name>_scale_bench`, which is dropped and created afresh, migrated, filled, measured and
+dropped at the end (bench/ledger_contention.py does the same).
 
 --keep is for iterating on the code, not for the figures to report: it reuses an existing
-`plania_scale` when it was completely filled with the same --applications, --entries,
+scratch database when it was completely filled with the same --applications, --entries,
 --seed and --award-share (the run that filled it records these as the database's
 COMMENT once generation has finished; an interrupted run leaves none, so it is rebuilt),
 runs `migrate` on it (so a new migration, e.g. an index, applies), and does not drop it
@@ -27,18 +27,26 @@ Then VACUUM (ANALYZE), as autovacuum would have done in a running database (see 
 in run(): the steering page reads the ledger through an index-only scan, which needs the
 visibility map VACUUM sets).
 
-Measured with Django's test Client, in this process, a steering user logged in with
-force_login (PLANIA_OTP_REQUIRED=0 in this process only):
+The process runs with the production settings (plania.settings_production, DEBUG off, a
+random PLANIA_SECRET_KEY, PLANIA_ALLOWED_HOSTS=testserver, static files collected into a
+temporary PLANIA_VAR_DIR and served through the manifest storage, as `make serve-prod`
+does). Measured with Django's test Client, in this process, over HTTPS (secure=True: the
+production settings redirect plain http), as a steering user signed in with a confirmed
+TOTP device (the second factor production requires of staff on every signed-in page):
 - /pilotage/: p50 and p95 over --requests requests (after one warm-up request). Nothing is
-  cached between requests: each one reads and sums the whole ledger again (one grouped
-  query, plania.ledger.selectors.sums_by_envelope_year);
+  cached between requests: each one reads and sums the whole ledger again;
+- the page's own selector, `plania.steering.selectors.steering_overview()` (what the view
+  calls before rendering), p50 and p95 over as many calls, and the SQL it runs replayed
+  bare on a cursor (the same statements, recorded from one call), p50: the page against
+  its own query, the selector's Python, and the database's floor;
 - /transparence/ unfiltered, and filtered (scheme + département + year), p95;
-- a bare aggregate: SUM(amount) GROUP BY envelope over the ledger, ms (median of 5);
 - the SCDL export rows/s (plania.opendata.scdl.export(), rows turned into CSV) against a
   plain CSV dump of the same awards (csv.writer over a values_list iterator).
 The last line printed is one JSON object with steering_p50_ms, steering_p95_ms,
-transparency_p95_ms, transparency_filtered_p95_ms, bare_aggregate_ms, scdl_rows_per_s,
-plain_dump_rows_per_s (and the sizes: applications, awards, ledger_entries).
+selector_p50_ms, selector_p95_ms, selector_sql_ms, selector_queries,
+transparency_p95_ms, transparency_filtered_p95_ms, scdl_rows_per_s,
+plain_dump_rows_per_s, settings (the settings module) and debug (False), and the sizes:
+applications, awards, ledger_entries.
 """
 
 import argparse
@@ -46,8 +54,10 @@ import csv
 import io
 import json
 import os
+import secrets
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -59,23 +69,14 @@ if str(ROOT) not in sys.path:
 from bench.ledger_contention import (  # noqa: E402
     DEFAULT_URL,
     database_name,
+    drop_scratch_database,
     recreate_scratch_database,
+    scratch_name,
     with_database,
 )
 
-SCRATCH_DB = "plania_scale"
 # A valid (Luhn) SIRET for the attributing body, so that the SCDL export runs.
 REGION_SIRET = "20005379100014"
-
-
-def drop_scratch_database(url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def fill_marker(args: argparse.Namespace) -> str:
@@ -117,15 +118,26 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def timed_get(client: Any, path: str, n: int) -> list[float]:
-    response = client.get(path)  # warm-up (template and scheme caches)
+    # secure=True: the production settings redirect plain http to https.
+    response = client.get(path, secure=True)  # warm-up (template and scheme caches)
     if response.status_code != 200:
         raise SystemExit(f"GET {path}: {response.status_code}")
     times = []
     for _ in range(n):
         start = time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, secure=True)
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (path, response.status_code)
+    return times
+
+
+def timed_call(function: Any, n: int) -> list[float]:
+    function()  # warm-up, as timed_get
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
     return times
 
 
@@ -139,23 +151,33 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help=f"reuse {SCRATCH_DB} if a previous run filled it with the same sizes, and do not "
-        "drop it at the end (for iterating; report a fresh run)",
+        help="reuse the scratch database if a previous run filled it with the same sizes, "
+        "and do not drop it at the end (for iterating; report a fresh run)",
     )
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL", DEFAULT_URL)
-    if database_name(base) == SCRATCH_DB:
-        raise SystemExit(f"DATABASE_URL already names {SCRATCH_DB!r}; point it at another.")
-    args.reused = args.keep and reusable_scratch_database(base, SCRATCH_DB, fill_marker(args))
+    args.scratch = scratch_name(base, "scale")
+    if database_name(base) == args.scratch:
+        raise SystemExit(f"DATABASE_URL already names {args.scratch!r}; point it at another.")
+    args.reused = args.keep and reusable_scratch_database(base, args.scratch, fill_marker(args))
     if args.reused:
-        print(f"reusing {SCRATCH_DB} (--keep)", flush=True)
+        print(f"reusing {args.scratch} (--keep)", flush=True)
     else:
-        recreate_scratch_database(base, SCRATCH_DB)
-    os.environ["DATABASE_URL"] = with_database(base, SCRATCH_DB)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "plania.settings"
-    os.environ["PLANIA_OTP_REQUIRED"] = "0"
-    os.environ.setdefault("PLANIA_REGION_SIRET", REGION_SIRET)
+        recreate_scratch_database(base, args.scratch)
+    var_dir = tempfile.mkdtemp(prefix="plania-scale-")
+    # Production settings, with what they need from the environment (docs/deploy.md).
+    for name in [n for n in os.environ if n.startswith(("PLANIA_", "DJANGO_"))]:
+        del os.environ[name]
+    os.environ.update(
+        DATABASE_URL=with_database(base, args.scratch),
+        DJANGO_SETTINGS_MODULE="plania.settings_production",
+        PLANIA_SECRET_KEY=secrets.token_urlsafe(60),
+        PLANIA_ALLOWED_HOSTS="testserver",
+        PLANIA_DEBUG="0",
+        PLANIA_VAR_DIR=var_dir,
+        PLANIA_REGION_SIRET=REGION_SIRET,
+    )
     import django
 
     django.setup()
@@ -166,25 +188,33 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            drop_scratch_database(base, SCRATCH_DB)
+            drop_scratch_database(base, args.scratch)
     print(json.dumps(result))
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from plania.accounts.roles import Role
     from plania.awards.models import Award
     from plania.core.demo import generate
     from plania.ledger.models import LedgerEntry
     from plania.opendata import scdl
+    from plania.steering.selectors import steering_overview
 
+    assert not settings.DEBUG and settings.SETTINGS_MODULE == "plania.settings_production"
     start = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
+    # As a deployment does before starting the processes (the manifest storage needs it).
+    call_command("collectstatic", interactive=False, verbosity=0)
     print(f"migrate: {time.perf_counter() - start:.1f} s", flush=True)
     if not args.reused:
         start = time.perf_counter()
@@ -202,7 +232,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         if args.keep:
-            mark_filled(SCRATCH_DB, fill_marker(args))
+            mark_filled(args.scratch, fill_marker(args))
     # VACUUM as well as ANALYZE: a table filled in bulk a moment ago has no visibility map
     # yet, which a running database's autovacuum keeps (the ledger's is triggered every 2%
     # of new entries, ledger migration 0005). Without it the steering page's index-only
@@ -222,11 +252,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     for role in (Role.STEERING, Role.ADMIN):
         user.groups.add(Group.objects.get_or_create(name=role)[0])
+    # Production asks staff for the second factor on every signed-in page: the user has a
+    # confirmed TOTP device and the session holds it, as after /securite/otp/.
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
     steering = timed_get(client, "/pilotage/", args.requests)
     print(f"/pilotage/: p50 {statistics.median(steering):.0f} ms", flush=True)
+    # The page's own query: the selector the view calls, then its SQL replayed bare.
+    selector = timed_call(steering_overview, args.requests)
+    with CaptureQueriesContext(connection) as captured:
+        steering_overview()
+    statements = [q["sql"] for q in captured.captured_queries]
+
+    def replay() -> None:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    selector_sql = timed_call(replay, args.requests)
+    print(
+        f"steering_overview(): p50 {statistics.median(selector):.0f} ms, its "
+        f"{len(statements)} queries bare: p50 {statistics.median(selector_sql):.0f} ms",
+        flush=True,
+    )
     public = Client()
     transparency = timed_get(public, "/transparence/", args.requests)
     award = Award.objects.select_related("company").order_by("pk").first()
@@ -237,16 +291,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"&annee={award.decided_on.year}"
         )
     filtered = timed_get(public, f"/transparence/{query}", args.requests)
-
-    aggregate = []
-    for _ in range(5):
-        start = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT envelope_id, SUM(amount) FROM ledger_ledgerentry GROUP BY envelope_id"
-            )
-            cursor.fetchall()
-        aggregate.append((time.perf_counter() - start) * 1000)
 
     # SCDL export: the rows as the view streams them (CSV text), against a plain dump.
     scdl_rates, plain_rates, n_rows = [], [], 0
@@ -292,9 +336,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "steering_p95_ms": round(percentile(steering, 95), 1),
         "transparency_p95_ms": round(percentile(transparency, 95), 1),
         "transparency_filtered_p95_ms": round(percentile(filtered, 95), 1),
-        "bare_aggregate_ms": round(statistics.median(aggregate), 1),
+        "selector_p50_ms": round(statistics.median(selector), 1),
+        "selector_p95_ms": round(percentile(selector, 95), 1),
+        "selector_sql_ms": round(statistics.median(selector_sql), 1),
+        "selector_queries": len(statements),
         "scdl_rows_per_s": round(statistics.median(scdl_rates)),
         "plain_dump_rows_per_s": round(statistics.median(plain_rates)),
+        "settings": settings.SETTINGS_MODULE,
+        "debug": settings.DEBUG,
     }
 
 

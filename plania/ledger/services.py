@@ -3,8 +3,9 @@
 Each runs in one transaction. A commitment is one conditional UPDATE of the running
 totals (EnvelopeBalance) of each envelope from the root down: `committed + amount <=
 allocated` or nothing, which PostgreSQL serialises on the row (and a CHECK constraint
-backs). Allocations, de-commitments, payments and repayments lock the root envelope row
-(SELECT ... FOR NO KEY UPDATE). So the invariants hold under concurrency:
+backs); every level's UPDATE and the INSERT of the entry are one statement. Allocations,
+de-commitments, payments and repayments lock the root envelope row (SELECT ... FOR NO KEY
+UPDATE). So the invariants hold under concurrency:
 
 - committed <= allocated, for the envelope and for every envelope above it;
 - a de-commitment never exceeds what is committed and not yet paid on that commitment;
@@ -109,19 +110,30 @@ def _label(envelope: Envelope) -> str:
     return f"« {envelope.name} » ({envelope.code})"
 
 
+_ANCESTORS_SQL = """
+    WITH RECURSIVE up (id, parent_id, budget_year, depth) AS (
+        SELECT id, parent_id, budget_year, 0 FROM {envelopes} WHERE id = %s
+        UNION ALL
+        SELECT e.id, e.parent_id, e.budget_year, up.depth + 1
+        FROM {envelopes} e JOIN up ON e.id = up.parent_id
+    )
+    SELECT id, budget_year FROM up WHERE depth > 0 ORDER BY depth
+"""
+
+
 def _ancestors(envelope: Envelope) -> list[tuple[int, int | None]]:
     """(id, budget_year) of `envelope` and of every envelope above it, root last.
 
     Read before any lock: the tree's shape and years change only with a plan revision.
+    One query whatever the depth (none for a root).
     """
     chain = [(envelope.pk, envelope.budget_year)]
-    parent_id = envelope.parent_id
-    while parent_id is not None:
-        next_parent, year = Envelope.objects.values_list("parent_id", "budget_year").get(
-            pk=parent_id
-        )
-        chain.append((parent_id, year))
-        parent_id = next_parent
+    if envelope.parent_id is None:
+        return chain
+    sql = _ANCESTORS_SQL.format(envelopes=connection.ops.quote_name(Envelope._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [envelope.pk])
+        chain += [(pk, year) for pk, year in cursor.fetchall()]
     return chain
 
 
@@ -204,38 +216,68 @@ def _insert(entry: LedgerEntry) -> LedgerEntry:
     return entry
 
 
-# PostgreSQL: the envelope's own conditional UPDATE (which also advances its chain head)
-# and the INSERT of the entry with the new head, in one statement, so that the critical
-# section of a busy envelope stays one statement and the commit (bench/ledger_contention.py).
-_COMMIT_SQL = """
-    WITH head AS (
-        UPDATE {balances} SET committed_cents = committed_cents + %s,
-            chain_head = ENCODE(SHA256(CONVERT_TO(chain_head || %s, 'UTF8')), 'hex')
+# PostgreSQL: every level's conditional UPDATE, root first, then the INSERT of the entry
+# with the leaf's new chain head, in one statement. The locks a commitment holds on its
+# envelopes' rows then last one statement and the commit, not one round trip per level
+# (bench/ledger_contention.py: 16 workers on a three-level envelope). Each level's UPDATE
+# runs only if the level above it succeeded (EXISTS on its CTE), which also makes it run
+# after that level: the rows are locked root first, in the same order as every other
+# movement takes them, so two commitments never wait on each other in a cycle. A level
+# whose condition fails stops the levels below it and the INSERT: the statement returns
+# no row, and the caller rolls back what the levels above did.
+_LEVEL_SQL = """
+    {name} AS (
+        UPDATE {balances} SET committed_cents = committed_cents + %s{head}
         WHERE envelope_id = %s AND (NOT constrained OR allocated_cents >= committed_cents + %s)
-        RETURNING chain_head
-    )
+        {after}
+        RETURNING {returning}
+    )"""
+_COMMIT_SQL = """
+    WITH {levels}
     INSERT INTO {entries} ({columns}, chain_hash)
     SELECT {placeholders}, head.chain_head FROM head
     RETURNING id, chain_hash
 """
+_HEAD_SQL = ", chain_head = ENCODE(SHA256(CONVERT_TO(chain_head || %s, 'UTF8')), 'hex')"
 
 
-def _commit_in_one_statement(entry: LedgerEntry, cents: int) -> bool:
-    """PostgreSQL only: the leaf's UPDATE and the INSERT together; False if refused."""
+class _Refused(Exception):
+    """The one-statement commitment changed nothing below some level: roll it back."""
+
+
+def _commit_in_one_statement(entry: LedgerEntry, chain: list[int], cents: int) -> bool:
+    """PostgreSQL only: every level of `chain` (root first, the entry's envelope last) and
+    the INSERT in one statement; False (with the levels above rolled back by the caller)
+    if a level refused or has no running-totals row yet."""
     fields = [
         f
         for f in LedgerEntry._meta.concrete_fields
         if not f.primary_key and f.attname != "chain_hash"
     ]
+    balances = connection.ops.quote_name(EnvelopeBalance._meta.db_table)
+    levels, params = [], []
+    for depth, pk in enumerate(chain):
+        leaf = depth == len(chain) - 1
+        name = "head" if leaf else f"level{depth}"
+        levels.append(
+            _LEVEL_SQL.format(
+                name=name,
+                balances=balances,
+                head=_HEAD_SQL if leaf else "",
+                after=f"AND EXISTS (SELECT 1 FROM level{depth - 1})" if depth else "",
+                returning="chain_head" if leaf else "envelope_id",
+            )
+        )
+        params += [cents, *([canonical(entry)] if leaf else []), pk, cents]
     sql = _COMMIT_SQL.format(
-        balances=connection.ops.quote_name(EnvelopeBalance._meta.db_table),
+        levels=",".join(levels),
         entries=connection.ops.quote_name(LedgerEntry._meta.db_table),
         columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
         placeholders=", ".join("%s" for _f in fields),
     )
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cents, canonical(entry), entry.envelope_id, cents, *values])
+        cursor.execute(sql, [*params, *values])
         row = cursor.fetchone()
     if row is None:
         return False
@@ -377,6 +419,16 @@ def ledger_commit(
         actor=actor,
         actor_label=actor_label,
     )
+    cents = _cents(value)
+    try:
+        with transaction.atomic():
+            if _commit_in_one_statement(entry, [pk for pk, _year in reversed(chain)], cents):
+                return entry
+            raise _Refused
+    except _Refused:
+        # Refused, or a level without its running-totals row yet: nothing was written.
+        # The step-by-step path below creates the row or names the limiting envelope.
+        entry.pk = None
     with transaction.atomic():
         # The totals first, the row after: the envelope's own UPDATE (the last one) also
         # advances its chain head, and the INSERT takes the new head while that row is
@@ -384,13 +436,9 @@ def ledger_commit(
         # back both.
         # Root first, then down the chain: every commitment under a root takes the rows in
         # the same order, so two of them never wait on each other in a cycle.
-        cents = _cents(value)
         for pk, _year in reversed(chain):
             link = entry if pk == envelope.pk else None
-            if link:
-                if _commit_in_one_statement(entry, cents):
-                    return entry
-            elif _add_committed(pk, cents, check=True, entry=link):
+            if _add_committed(pk, cents, check=True, entry=link):
                 continue
             balance = _balance(pk)
             if not balance.constrained and _add_committed(pk, cents, check=True, entry=link):

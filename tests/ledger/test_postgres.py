@@ -13,6 +13,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
+from plania.core.chain import verify_model
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import balances_match_entries, envelope_balances
@@ -145,3 +146,86 @@ def test_parallel_commitments_never_exceed_the_allocation() -> None:
     assert (balances.committed, balances.available) == (committed, ALLOCATION - committed)
     # The running totals the commitment path checks agree with the entries to the cent.
     assert balances_match_entries() == []
+
+
+def test_parallel_commitments_on_a_three_level_tree_respect_every_level() -> None:
+    """The one-statement commitment (every level's UPDATE and the INSERT together) under
+    16 connections: leaves under two capped sub-envelopes of one root, one of them annual.
+    No level over its budget, no deadlock, totals and hash chains intact."""
+    root = envelope_with_allocation("30000.00")
+    middles = [
+        envelope_with_allocation("20000.00", parent=root, cap=Decimal("20000.00")),
+        envelope_with_allocation("20000.00", parent=root, cap=Decimal("20000.00")),
+    ]
+    leaves = [
+        envelope_with_allocation("12000.00", parent=middles[0], cap=Decimal("12000.00")),
+        envelope_with_allocation("15000.00", parent=middles[1], cap=Decimal("15000.00")),
+        envelope_with_allocation(
+            "15000.00", parent=middles[1], cap=Decimal("15000.00"), budget_year=TEST_YEAR
+        ),
+    ]
+    leaf_ids = [leaf.pk for leaf in leaves]
+    barrier = threading.Barrier(THREADS)
+    lock = threading.Lock()
+    accepted: dict[int, Decimal] = dict.fromkeys(leaf_ids, Decimal("0.00"))
+    refused_by: list[int] = []
+    unexpected: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        rng = random.Random(SEED + index)
+        try:
+            envelopes = list(Envelope.objects.filter(pk__in=leaf_ids))
+            barrier.wait(timeout=60)
+            for attempt in range(50):
+                envelope = rng.choice(envelopes)
+                amount = Decimal(rng.randint(1, 100_000)) / 100
+                try:
+                    ledger_commit(
+                        envelope=envelope,
+                        amount=amount,
+                        budget_year=TEST_YEAR,
+                        on=TEST_DAY,
+                        reference=f"ENG-{index}-{attempt}",
+                        reason="Engagement concurrent",
+                        actor_label=f"thread {index}",
+                    )
+                except LedgerError as exc:
+                    assert exc.envelope is not None and exc.available is not None
+                    assert exc.requested is not None and exc.available < exc.requested
+                    with lock:
+                        refused_by.append(exc.envelope.pk)
+                else:
+                    with lock:
+                        accepted[envelope.pk] += amount
+        except BaseException as exc:  # a deadlock, a serialisation failure, anything
+            with lock:
+                unexpected.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not any(thread.is_alive() for thread in threads)
+
+    assert unexpected == []
+    for leaf in leaves:
+        total = LedgerEntry.objects.filter(envelope=leaf, kind=EntryKind.COMMITMENT).aggregate(
+            total=Sum("amount")
+        )["total"] or Decimal("0.00")
+        assert total == accepted[leaf.pk]  # to the cent
+        assert total <= leaf.cap
+    for middle, under in ((middles[0], leaves[:1]), (middles[1], leaves[1:])):
+        assert sum(accepted[leaf.pk] for leaf in under) <= middle.cap
+    grand_total = sum(accepted.values(), Decimal("0.00"))
+    assert grand_total <= Decimal("30000.00")
+    # The random amounts ask for about 400k EUR: the root filled up, every level refused.
+    assert grand_total >= Decimal("29000.00")
+    assert root.pk in refused_by
+    assert balances_match_entries() == []
+    assert envelope_balances(Envelope.objects.get(pk=root.pk)).committed == grand_total
+    checked, problems, _heads = verify_model(LedgerEntry)
+    assert problems == []
+    assert checked == LedgerEntry.objects.count()
