@@ -42,9 +42,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from plania.accounts.services import api_token_create
-from plania.awards import services as awards
-from plania.awards.enums import LineStatus
-from plania.awards.models import Repayment
 from plania.awards.services import AwardError
 from plania.companies.models import SireneUnit
 from plania.companies.sirene import (
@@ -59,6 +56,9 @@ from plania.companies.sirene import (
     write_stock,
 )
 from plania.plans.services import plan_load
+from plania.repayments import statements as repayments_statements
+from plania.repayments.enums import LineStatus
+from plania.repayments.models import Repayment
 from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
 from tests.awards.test_awards_repayments import in_repayment
@@ -315,7 +315,7 @@ def statement_setup(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
 
 def statement_refuse(bad: Bad, ctx: dict[str, Any]) -> str:
     with pytest.raises(AwardError) as exc:
-        awards.bank_statement_import(
+        repayments_statements.bank_statement_import(
             file_name=STATEMENT, content=bad.data, actor=ctx["staff"].finance
         )
     return exc.value.message
@@ -889,7 +889,7 @@ def test_the_statement_size_limit_from_the_environment_applies_to_the_page_and_t
     def not_read(**kwargs: Any) -> None:
         raise AssertionError("the upload was read although its size is over the limit")
 
-    monkeypatch.setattr(awards, "bank_statement_import", not_read)
+    monkeypatch.setattr(repayments_statements, "bank_statement_import", not_read)
     otp_force_login(client, ctx["staff"].finance)
     _token, plaintext = api_token_create(user=ctx["staff"].finance, name="test")
     before = database_state(ignore=API_BOOKKEEPING)
@@ -918,7 +918,7 @@ def test_statement_last_line_without_line_break_is_listed_not_matched(staff):
         f"date;amount;reference;label\n2027-10-01;5000,00;{award.reference};VIR\n"
         f"2027-10-02;2500,00;;Remboursement {award.reference}"
     )
-    result = awards.bank_statement_import(
+    result = repayments_statements.bank_statement_import(
         file_name=STATEMENT, content=content.encode(), actor=staff.finance
     )
     assert [line.status for line in result.lines] == [LineStatus.MATCHED, LineStatus.REFUSED]
@@ -946,7 +946,9 @@ def test_statement_last_line_without_line_break_is_listed_not_matched(staff):
 def test_statement_other_unusable_files(staff, content, message):
     before = database_state()
     with pytest.raises(AwardError) as exc:
-        awards.bank_statement_import(file_name=STATEMENT, content=content, actor=staff.finance)
+        repayments_statements.bank_statement_import(
+            file_name=STATEMENT, content=content, actor=staff.finance
+        )
     assert message in exc.value.message
     assert database_state() == before
 
