@@ -52,3 +52,17 @@ def pay(staff: Any, award: Any, user: Any, amount: Any, on: date, *, line: Any =
     )
     payments_services.payment_request_certify(request=request, actor=staff.officer)
     return payments_services.payment_order(request=request, actor=staff.finance, ordered_on=on)
+
+
+def in_repayment(staff, *, both: bool = True):
+    """An award of 150,000 (50,000 grant, 100,000 advance) paid in full (or half)."""
+    user, award = signed(staff)
+    on_signature, balance = award.schedule.all()
+    pay(staff, award, user, on_signature.amount, date(2025, 7, 1), line=on_signature)
+    if both:
+        agreements_services.final_report_submit(
+            award=award, actor=user, uploaded_file=pdf_file("r.pdf")
+        )
+        pay(staff, award, user, balance.amount, date(2025, 12, 1), line=balance)
+    award.refresh_from_db()
+    return user, award

@@ -61,7 +61,7 @@ from plania.repayments.enums import LineStatus
 from plania.repayments.models import Repayment
 from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
-from tests.awards.test_awards_repayments import in_repayment
+from tests.awards.flows import in_repayment
 from tests.plans.test_loader import OCCITANIE
 from tests.processes import child_env, database_url
 from tests.security.otp import otp_force_login

@@ -1,4 +1,5 @@
-"""Payments: request, certification (liquidation), order (mandatement) and the ledger."""
+"""Payments: request, certification (liquidation), order (mandatement) and the ledger;
+the award's closing."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,11 +10,12 @@ from plania.agreements import services as agreements_services
 from plania.awards.services import AwardError
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
+from plania.ledger.selectors import commitment_sums
 from plania.ledger.services import ledger_pay
 from plania.payments import exports as payments_exports
 from plania.payments import services as payments_services
 from plania.payments.enums import RequestState, ScheduleKind
-from tests.awards.flows import pay, pdf_file, signed
+from tests.awards.flows import in_repayment, pay, pdf_file, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +88,19 @@ def test_only_finance_orders_and_only_officers_certify(staff):
     payments_services.payment_request_certify(request=request, actor=staff.officer)
     with pytest.raises(AwardError):
         payments_services.payment_order(request=request, actor=staff.officer)
+
+
+def test_closing_releases_the_unspent_commitment(staff):
+    user, award = in_repayment(staff, both=False)
+    agreements_services.final_report_submit(
+        award=award, actor=user, uploaded_file=pdf_file("fin.pdf")
+    )
+    payments_services.award_close(award=award, actor=staff.officer, closed_on=date(2026, 1, 15))
+    award.refresh_from_db()
+    assert award.state == "closed" and award.application.state == "closed"
+    sums = commitment_sums(award.commitment)
+    assert sums["committed"] == sums["paid"] == Decimal("75000.00")
+    decommit = LedgerEntry.objects.get(commitment=award.commitment, kind=EntryKind.DECOMMITMENT)
+    assert decommit.amount == Decimal("75000.00") and decommit.reference.endswith("-CLOTURE")
+    # The advance paid (50,000) is what is to be repaid.
+    assert sum(i.amount for i in award.instalments.filter(superseded=False)) == Decimal("50000.00")

@@ -1,12 +1,11 @@
 """Repayable advances: schedule, repayments one by one and from bank statements, arrears,
-failure finding and its ledger entries, closing."""
+failure finding and its ledger entries (closing: tests/payments)."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from plania.agreements import services as agreements_services
 from plania.awards.services import AwardError
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
@@ -17,23 +16,9 @@ from plania.repayments import services as repayments_services
 from plania.repayments import statements as repayments_statements
 from plania.repayments.enums import LineStatus
 from plania.repayments.models import BankStatementLine, Repayment
-from tests.awards.flows import pay, pdf_file, signed
+from tests.awards.flows import in_repayment, pay, signed
 
 pytestmark = pytest.mark.django_db
-
-
-def in_repayment(staff, *, both: bool = True):
-    """An award of 150,000 (50,000 grant, 100,000 advance) paid in full (or half)."""
-    user, award = signed(staff)
-    on_signature, balance = award.schedule.all()
-    pay(staff, award, user, on_signature.amount, date(2025, 7, 1), line=on_signature)
-    if both:
-        agreements_services.final_report_submit(
-            award=award, actor=user, uploaded_file=pdf_file("r.pdf")
-        )
-        pay(staff, award, user, balance.amount, date(2025, 12, 1), line=balance)
-    award.refresh_from_db()
-    return user, award
 
 
 def statement(*rows: tuple[str, str, str, str]) -> bytes:
@@ -137,22 +122,6 @@ def test_failure_finding_amounts_and_ledger_entries(staff):
     assert sum(v.unpaid for v in views) == Decimal("20000.00")
     with pytest.raises(AwardError):
         payments_services.payment_request_create(award=award, actor=_user, amount="1000")
-
-
-def test_closing_releases_the_unspent_commitment(staff):
-    user, award = in_repayment(staff, both=False)
-    agreements_services.final_report_submit(
-        award=award, actor=user, uploaded_file=pdf_file("fin.pdf")
-    )
-    payments_services.award_close(award=award, actor=staff.officer, closed_on=date(2026, 1, 15))
-    award.refresh_from_db()
-    assert award.state == "closed" and award.application.state == "closed"
-    sums = commitment_sums(award.commitment)
-    assert sums["committed"] == sums["paid"] == Decimal("75000.00")
-    decommit = LedgerEntry.objects.get(commitment=award.commitment, kind=EntryKind.DECOMMITMENT)
-    assert decommit.amount == Decimal("75000.00") and decommit.reference.endswith("-CLOTURE")
-    # The advance paid (50,000) is what is to be repaid.
-    assert sum(i.amount for i in award.instalments.filter(superseded=False)) == Decimal("50000.00")
 
 
 def test_arrears_cost_the_same_queries_for_one_or_three_awards(staff, django_assert_num_queries):
