@@ -23,16 +23,19 @@ from plania.accounts.auth import api_auth
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
 from plania.api.types import RowId
-from plania.awards import selectors, services
-from plania.awards.models import (
-    AgendaItem,
-    Award,
-    CommitteeSession,
-    DirectProposal,
-    PaymentRequest,
-)
+from plania.awards import selectors as awards_selectors
+from plania.awards.models import Award
 from plania.awards.services import AwardError
+from plania.committee import services as committee_services
+from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
+from plania.payments import exports as payments_exports
+from plania.payments import selectors as payments_selectors
+from plania.payments import services as payments_services
+from plania.payments.models import PaymentRequest
 from plania.plans.models import Envelope
+from plania.repayments import selectors as repayments_selectors
+from plania.repayments import services as repayments_services
+from plania.repayments import statements as repayments_statements
 
 router = Router(tags=["awards"], auth=api_auth)
 
@@ -189,7 +192,7 @@ class AwardDetailOut(Schema):
 
 
 def _award(award: Award) -> dict[str, Any]:
-    sums = selectors.award_sums(award)
+    sums = awards_selectors.award_sums(award)
     return {
         "reference": award.reference,
         "beneficiary": award.beneficiary_name,
@@ -222,7 +225,7 @@ def session_list(request: HttpRequest) -> list[dict[str, Any]]:
 def session_create(request: HttpRequest, payload: SessionIn) -> Any:
     user = _user(request)
     try:
-        session = services.session_create(actor=user, **payload.dict())
+        session = committee_services.session_create(actor=user, **payload.dict())
     except AwardError as exc:
         return _error(exc)
     return Status(201, _session(session))
@@ -244,10 +247,12 @@ def session_add(request: HttpRequest, session_id: RowId, payload: AgendaIn) -> A
             from plania.instruction.models import Proposal
 
             proposal = get_object_or_404(Proposal, pk=payload.proposal)
-            item = services.session_add_proposal(session=session, proposal=proposal, actor=user)
+            item = committee_services.session_add_proposal(
+                session=session, proposal=proposal, actor=user
+            )
         elif payload.direct is not None:
             direct = get_object_or_404(DirectProposal, pk=payload.direct)
-            item = services.session_add_direct(session=session, direct=direct, actor=user)
+            item = committee_services.session_add_direct(session=session, direct=direct, actor=user)
         else:
             raise AwardError("proposal or direct", code="invalid")
     except AwardError as exc:
@@ -267,7 +272,7 @@ def item_decide(
     day = payload.decided_on or item.session.held_on
     try:
         if payload.decision == "approve":
-            services.decision_approve(
+            committee_services.decision_approve(
                 item=item,
                 actor=user,
                 grant=payload.grant,
@@ -277,7 +282,7 @@ def item_decide(
                 reason=payload.reason,
             )
         elif payload.decision == "reject":
-            services.decision_reject(
+            committee_services.decision_reject(
                 item=item,
                 actor=user,
                 reason=payload.reason,
@@ -285,7 +290,7 @@ def item_decide(
                 deliberation_reference=payload.deliberation_reference,
             )
         elif payload.decision == "adjourn":
-            services.decision_adjourn(item=item, actor=user, reason=payload.reason)
+            committee_services.decision_adjourn(item=item, actor=user, reason=payload.reason)
         else:
             raise AwardError("decision: approve, reject or adjourn", code="invalid")
     except AwardError as exc:
@@ -300,7 +305,7 @@ def approve_all(request: HttpRequest, session_id: RowId) -> Any:
     user = _user(request)
     session = get_object_or_404(CommitteeSession, pk=session_id)
     try:
-        awards = services.session_approve_all(session=session, actor=user)
+        awards = committee_services.session_approve_all(session=session, actor=user)
     except AwardError as exc:
         return _error(exc)
     return [_award(a) for a in awards]
@@ -330,7 +335,7 @@ def direct_create(request: HttpRequest, payload: DirectIn) -> Any:
     data = payload.dict()
     envelope = get_object_or_404(Envelope, code=data.pop("envelope"))
     try:
-        direct = services.direct_propose(envelope=envelope, actor=user, **data)
+        direct = committee_services.direct_propose(envelope=envelope, actor=user, **data)
     except AwardError as exc:
         return _error(exc)
     return Status(
@@ -343,9 +348,9 @@ def direct_create(request: HttpRequest, payload: DirectIn) -> Any:
 def payment_orders(
     request: HttpRequest, start: date | None = None, end: date | None = None
 ) -> HttpResponse:
-    payments = selectors.payments_for_export(start=start, end=end)
+    payments = payments_selectors.payments_for_export(start=start, end=end)
     response = HttpResponse(
-        services.payment_orders_csv(payments), content_type="text/csv; charset=utf-8"
+        payments_exports.payment_orders_csv(payments), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = 'attachment; filename="mandats.csv"'
     return response
@@ -370,7 +375,7 @@ def arrears(request: HttpRequest, on: date | None = None) -> list[dict[str, Any]
             "days_late": a.days_late,
             "instalments": [i.instalment.reference for i in a.instalments],
         }
-        for a in selectors.arrears(on)
+        for a in repayments_selectors.arrears(on)
     ]
 
 
@@ -388,8 +393,10 @@ def bank_statement(request: HttpRequest, file: File[UploadedFile]) -> Any:
     user = _user(request)
     name = file.name or "releve.csv"
     try:
-        services.statement_check_size(file_name=name, size=file.size or 0)
-        result = services.bank_statement_import(file_name=name, content=file.read(), actor=user)
+        repayments_statements.statement_check_size(file_name=name, size=file.size or 0)
+        result = repayments_statements.bank_statement_import(
+            file_name=name, content=file.read(), actor=user
+        )
     except AwardError as exc:
         return _error(exc)
     return [
@@ -432,7 +439,9 @@ def certify(request: HttpRequest, request_id: RowId, payload: CertifyIn) -> Any:
     user = _user(request)
     obj = get_object_or_404(PaymentRequest.objects.select_related("award"), pk=request_id)
     try:
-        obj = services.payment_request_certify(request=obj, actor=user, amount=payload.amount)
+        obj = payments_services.payment_request_certify(
+            request=obj, actor=user, amount=payload.amount
+        )
     except AwardError as exc:
         return _error(exc)
     return _request_out(obj)
@@ -455,7 +464,9 @@ def order(request: HttpRequest, request_id: RowId, payload: OrderIn) -> Any:
     user = _user(request)
     obj = get_object_or_404(PaymentRequest, pk=request_id)
     try:
-        payment = services.payment_order(request=obj, actor=user, ordered_on=payload.ordered_on)
+        payment = payments_services.payment_order(
+            request=obj, actor=user, ordered_on=payload.ordered_on
+        )
     except AwardError as exc:
         return _error(exc)
     return Status(
@@ -472,13 +483,13 @@ def order(request: HttpRequest, request_id: RowId, payload: OrderIn) -> Any:
 @router.get("", response=list[AwardDetailOut])
 @api_access("verified", objects=AWARD_OBJECTS)
 def award_list(request: HttpRequest) -> list[dict[str, Any]]:
-    awards = selectors.awards_visible_to(request.auth)  # type: ignore[attr-defined]
+    awards = awards_selectors.awards_visible_to(request.auth)  # type: ignore[attr-defined]
     return [_award(a) for a in awards[:500]]
 
 
 def _visible(request: HttpRequest, reference: str) -> Award:
     return get_object_or_404(
-        selectors.awards_visible_to(request.auth),  # type: ignore[attr-defined]
+        awards_selectors.awards_visible_to(request.auth),  # type: ignore[attr-defined]
         reference=reference,
     )
 
@@ -508,7 +519,7 @@ def repayment(request: HttpRequest, reference: str, payload: RepaymentIn) -> Any
     user = _user(request)
     award = _visible(request, reference)
     try:
-        r = services.repayment_record(award=award, actor=user, **payload.dict())
+        r = repayments_services.repayment_record(award=award, actor=user, **payload.dict())
     except AwardError as exc:
         return _error(exc)
     return Status(
@@ -540,7 +551,7 @@ def failure(request: HttpRequest, reference: str, payload: FailureIn) -> Any:
     user = _user(request)
     award = _visible(request, reference)
     try:
-        f = services.failure_find(award=award, actor=user, **payload.dict())
+        f = repayments_services.failure_find(award=award, actor=user, **payload.dict())
     except AwardError as exc:
         return _error(exc)
     return Status(
@@ -565,7 +576,7 @@ def close(request: HttpRequest, reference: str, payload: CloseIn) -> Any:
     user = _user(request)
     award = _visible(request, reference)
     try:
-        award = services.award_close(award=award, actor=user, **payload.dict())
+        award = payments_services.award_close(award=award, actor=user, **payload.dict())
     except AwardError as exc:
         return _error(exc)
     return _award(award)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from plania.awards.enums import LegalBasis
+from plania.awards.models import Award
 from plania.awards.proposals import proposal_figures
 from plania.rules import gge
 from plania.rules.award import LEGAL_BASIS_TEXT, AwardConfigError, AwardContext
@@ -139,4 +140,15 @@ def for_item(
             "computation": proposal_rules.get("explanation") or {"fr": [], "en": []},
         },
         terms=terms,
+    )
+
+
+def terms_of(award: Award) -> RepaymentTerms:
+    """The repayment terms recorded on the award (from its scheme version or its
+    deliberation)."""
+    return RepaymentTerms(
+        deferral_periods=award.deferral_periods,
+        n_instalments=award.n_instalments,
+        frequency=award.frequency,  # type: ignore[arg-type]
+        forgiveness_share_on_failure=award.forgiveness_share,
     )

@@ -47,30 +47,15 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 
 from plania.accounts.roles import Role
+from plania.agreements.enums import SignatureMethod
+from plania.agreements.models import Agreement
 from plania.applications import workflow
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent, Call
-from plania.awards.enums import (
-    AwardState,
-    LegalBasis,
-    Outcome,
-    RepaymentSource,
-    RequestState,
-    ScheduleKind,
-    SessionState,
-    SignatureMethod,
-)
-from plania.awards.models import (
-    AgendaItem,
-    Agreement,
-    Award,
-    CommitteeSession,
-    Instalment,
-    Payment,
-    PaymentRequest,
-    Repayment,
-    ScheduledPayment,
-)
+from plania.awards.enums import AwardState, LegalBasis
+from plania.awards.models import Award
+from plania.committee.enums import Outcome, SessionState
+from plania.committee.models import AgendaItem, CommitteeSession
 from plania.companies.enums import DataSource
 from plania.companies.models import Company
 from plania.companies.sirene import head_office_siret, sample_siren
@@ -79,7 +64,11 @@ from plania.instruction.enums import Recommendation
 from plania.instruction.models import Proposal
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import EnvelopeBalance, LedgerEntry
+from plania.payments.enums import RequestState, ScheduleKind
+from plania.payments.models import Payment, PaymentRequest, ScheduledPayment
 from plania.plans.models import Envelope
+from plania.repayments.enums import RepaymentSource
+from plania.repayments.models import Instalment, Repayment
 
 PARIS = ZoneInfo("Europe/Paris")
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"

@@ -40,9 +40,10 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils.translation import gettext as _
 
 from plania.awards.enums import LegalBasis
-from plania.awards.models import Award, Payment, ScheduledPayment
+from plania.awards.models import Award
 from plania.companies.models import Company
 from plania.companies.sirene import check_siret
+from plania.payments.models import Payment, ScheduledPayment
 
 SCHEMA_PATH = (
     Path(__file__).resolve().parents[1] / "data" / "opendata" / "scdl-subventions-schema.json"

@@ -11,8 +11,10 @@ import pytest
 from django.core import mail
 from pypdf import PdfReader
 
+from plania.agreements import services as agreements_services
 from plania.applications.services import application_answer_missing, application_submit
-from plania.awards import selectors, services
+from plania.awards import services as awards_services
+from plania.committee import services as committee_services
 from plania.instruction.services import (
     application_start_review,
     conflict_declare,
@@ -23,7 +25,11 @@ from plania.instruction.services import (
     review_save,
 )
 from plania.ledger.selectors import balances_match_entries, commitment_sums, envelope_balances
+from plania.payments import services as payments_services
 from plania.plans.models import Envelope
+from plania.repayments import selectors as repayments_selectors
+from plania.repayments import services as repayments_services
+from plania.repayments import statements as repayments_statements
 from tests.applications.factories import applicant, draft
 from tests.awards.dossiers import SCORES, funded_call, with_role
 from tests.awards.flows import pdf_file
@@ -109,21 +115,23 @@ def journey(staff) -> None:
     check_ledger(envelope, committed=0, paid=0, repaid=0)
 
     # The committee session approves: award and commitment together.
-    session = services.session_create(
+    session = committee_services.session_create(
         held_on=date(2025, 6, 12),
         title="Commission permanente du 12 juin 2025",
         deliberation_prefix="CP/2025-06",
         actor=staff.committee,
     )
-    services.session_add_proposal(session=session, proposal=proposal, actor=staff.committee)
-    (award,) = services.session_approve_all(session=session, actor=staff.committee)
-    services.session_close(session=session, actor=staff.committee)
+    committee_services.session_add_proposal(
+        session=session, proposal=proposal, actor=staff.committee
+    )
+    (award,) = committee_services.session_approve_all(session=session, actor=staff.committee)
+    committee_services.session_close(session=session, actor=staff.committee)
     app.refresh_from_db()
     assert app.state == "approved" and award.deliberation_reference == "CP/2025-06/1"
     check_ledger(envelope, committed="150000.00", paid=0, repaid=0, award=award)
 
     # The agreement PDF, then the signature.
-    agreement = services.agreement_generate(award=award, actor=user)
+    agreement = agreements_services.agreement_generate(award=award, actor=user)
     from plania.documents.storage import private_storage
 
     with private_storage().open(agreement.stored_name, "rb") as handle:
@@ -131,7 +139,7 @@ def journey(staff) -> None:
     text = " ".join(pdf_text(body).split()).replace("\u00a0", " ")
     assert app.company.name in text and "150 000,00 €" in text and "100 000,00 €" in text
     assert len(PdfReader(io.BytesIO(body)).pages) >= 1
-    services.agreement_accept(
+    agreements_services.agreement_accept(
         award=award, actor=user, signer_name="Camille Martin, présidente", sha256=agreement.sha256
     )
     award.refresh_from_db()
@@ -145,18 +153,18 @@ def journey(staff) -> None:
         (balance, date(2025, 12, 1), "150000.00"),
     ):
         if line == balance:
-            services.final_report_submit(
+            agreements_services.final_report_submit(
                 award=award, actor=user, uploaded_file=pdf_file("rapport-final.pdf")
             )
-        request = services.payment_request_create(
+        request = payments_services.payment_request_create(
             award=award, actor=user, amount=line.amount, line=line, files=[pdf_file(f"{day}.pdf")]
         )
-        services.payment_request_certify(request=request, actor=staff.officer)
-        services.payment_order(request=request, actor=staff.finance, ordered_on=day)
+        payments_services.payment_request_certify(request=request, actor=staff.officer)
+        payments_services.payment_order(request=request, actor=staff.finance, ordered_on=day)
         award.refresh_from_db()
         check_ledger(envelope, committed="150000.00", paid=paid, repaid=0, award=award)
     assert award.state == "in_payment"
-    services.award_close(award=award, actor=staff.officer, closed_on=date(2026, 1, 15))
+    payments_services.award_close(award=award, actor=staff.officer, closed_on=date(2026, 1, 15))
     award.refresh_from_db()
     assert award.state == "closed"
     check_ledger(envelope, committed="150000.00", paid="150000.00", repaid=0, award=award)
@@ -168,7 +176,7 @@ def journey(staff) -> None:
     repaid = ZERO
     for n, instalment in enumerate(instalments):
         if n % 2:
-            services.repayment_record(
+            repayments_services.repayment_record(
                 award=award,
                 actor=staff.finance,
                 amount=instalment.amount,
@@ -180,16 +188,16 @@ def journey(staff) -> None:
                 "date;amount;reference;label\n"
                 f"{instalment.due_on.isoformat()};{instalment.amount};{instalment.reference};VIR\n"
             ).encode()
-            result = services.bank_statement_import(
+            result = repayments_statements.bank_statement_import(
                 file_name=f"releve-{n}.csv", content=content, actor=staff.finance
             )
             assert [line.status for line in result.lines] == ["matched"]
         repaid += instalment.amount
         check_ledger(envelope, committed="150000.00", paid="150000.00", repaid=repaid, award=award)
-        assert selectors.arrears(instalment.due_on + timedelta(days=1)) == []
+        assert repayments_selectors.arrears(instalment.due_on + timedelta(days=1)) == []
     assert repaid == Decimal("100000.00")
-    with pytest.raises(services.AwardError):
-        services.repayment_record(
+    with pytest.raises(awards_services.AwardError):
+        repayments_services.repayment_record(
             award=award, actor=staff.finance, amount="0.01", received_on=date(2033, 1, 1)
         )
     assert mail.outbox is not None

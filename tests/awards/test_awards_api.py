@@ -4,8 +4,8 @@
 import pytest
 
 from plania.accounts.services import api_token_create
-from plania.awards import services
 from plania.awards.models import Award
+from plania.payments import services as payments_services
 from tests.awards.dossiers import funded_call, proposed, with_role
 from tests.awards.flows import approved, signed
 
@@ -60,7 +60,7 @@ def test_committee_operations_are_404_for_finance_and_applicants(client, staff):
 
 def test_certify_and_order_through_the_api(client, staff):
     user, award = signed(staff)
-    request = services.payment_request_create(award=award, actor=user, amount="75000")
+    request = payments_services.payment_request_create(award=award, actor=user, amount="75000")
     certified = client.post(
         f"/api/v1/awards/payment-requests/{request.pk}/certify",
         {},

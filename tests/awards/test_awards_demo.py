@@ -6,10 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from plania.awards import selectors
-from plania.awards.models import Award, CommitteeSession
+from plania.awards.models import Award
+from plania.committee.models import CommitteeSession
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import balances_match_entries
+from plania.repayments import selectors as repayments_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def test_demo_awards_is_idempotent_and_shows_an_arrear():
     states = sorted(demo.values_list("state", flat=True))
     assert states == ["approved", "in_payment", "in_payment", "in_payment"]
     assert session.items.filter(outcome="rejected").count() == 1
-    arrears = [a.award.reference for a in selectors.arrears()]
+    arrears = [a.award.reference for a in repayments_selectors.arrears()]
     assert [r for r in arrears if r.startswith("AID-CP-2025-06-DEMO-")] == ["AID-CP-2025-06-DEMO-2"]
     assert Award.objects.get(reference="AID-CP-2025-06-DEMO-1").repayments.exists()
     entries = LedgerEntry.objects.count()

@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 
 from plania.accounts.roles import Role
 from plania.awards.models import AwardEvent
-from plania.awards.services import session_create
+from plania.committee.services import session_create
 from tests.awards.dossiers import with_role
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

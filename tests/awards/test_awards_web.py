@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from plania.awards import services
+from plania.agreements import services as agreements_services
 from plania.awards.models import Award
+from plania.committee import services as committee_services
 from plania.companies.sirene import head_office_siret, sample_siren
+from plania.payments import services as payments_services
 from tests.awards.dossiers import funded_call, proposed, with_role
 from tests.awards.flows import approved, signed
 from tests.companies.factories import CompanyFactory, MembershipFactory
@@ -101,7 +103,7 @@ def test_committee_session_page_and_approve_all(client, staff):
         reverse("web:committee_sessions"),
         {"held_on": "2025-06-12", "title": "CP juin", "deliberation_prefix": "CP/2025-06"},
     )
-    from plania.awards.models import CommitteeSession
+    from plania.committee.models import CommitteeSession
 
     session = CommitteeSession.objects.get()
     url = reverse("web:committee_session", args=[session.pk])
@@ -132,7 +134,7 @@ def test_explanation_page_shows_data_parameters_and_decision(client, staff):
 
 def test_direct_award_follows_the_same_path(staff):
     call = funded_call()
-    direct = services.direct_propose(
+    direct = committee_services.direct_propose(
         envelope=call.envelope,
         beneficiary_name="ANITI",
         beneficiary_siret=head_office_siret(sample_siren(7, seed=99)),
@@ -141,17 +143,23 @@ def test_direct_award_follows_the_same_path(staff):
         legal_basis="not_state_aid",
         actor=staff.officer,
     )
-    session = services.session_create(
+    session = committee_services.session_create(
         held_on=date(2025, 6, 12), title="CP", deliberation_prefix="CP/D", actor=staff.committee
     )
-    item = services.session_add_direct(session=session, direct=direct, actor=staff.officer)
-    award = services.decision_approve(item=item, actor=staff.committee)
+    item = committee_services.session_add_direct(
+        session=session, direct=direct, actor=staff.officer
+    )
+    award = committee_services.decision_approve(item=item, actor=staff.committee)
     assert award.application is None and award.direct == direct and award.advance == 0
     assert not award.agreement_required
-    services.agreement_waive(award=award, actor=staff.officer)
-    request = services.payment_request_create(award=award, actor=staff.officer, amount="20000")
-    services.payment_request_certify(request=request, actor=staff.officer)
-    services.payment_order(request=request, actor=staff.finance, ordered_on=date(2025, 7, 1))
+    agreements_services.agreement_waive(award=award, actor=staff.officer)
+    request = payments_services.payment_request_create(
+        award=award, actor=staff.officer, amount="20000"
+    )
+    payments_services.payment_request_certify(request=request, actor=staff.officer)
+    payments_services.payment_order(
+        request=request, actor=staff.finance, ordered_on=date(2025, 7, 1)
+    )
     award.refresh_from_db()
     assert award.state == "in_payment"
 
@@ -159,10 +167,12 @@ def test_direct_award_follows_the_same_path(staff):
 def test_decision_from_the_session_page_then_pages_in_english(client, staff):
     call = funded_call()
     user, proposal = proposed(call, staff.officer)
-    session = services.session_create(
+    session = committee_services.session_create(
         held_on=date(2025, 6, 12), title="CP", deliberation_prefix="CP/W", actor=staff.committee
     )
-    item = services.session_add_proposal(session=session, proposal=proposal, actor=staff.committee)
+    item = committee_services.session_add_proposal(
+        session=session, proposal=proposal, actor=staff.committee
+    )
     otp_force_login(client, staff.committee)
     client.post(
         reverse("web:committee_item_decide", args=[session.pk, item.pk]),
@@ -189,13 +199,15 @@ def test_decision_from_the_session_page_then_pages_in_english(client, staff):
 def test_the_committee_agenda_shows_the_recommendation_s_label(client, staff):
     """The officer's recommendation as people read it ("Avis favorable"), not its code."""
     _u, proposal = proposed(funded_call(), staff.officer)
-    session = services.session_create(
+    session = committee_services.session_create(
         held_on=date(2025, 6, 12),
         title="CP",
         deliberation_prefix="CP/2025-06",
         actor=staff.committee,
     )
-    item = services.session_add_proposal(session=session, proposal=proposal, actor=staff.committee)
+    item = committee_services.session_add_proposal(
+        session=session, proposal=proposal, actor=staff.committee
+    )
     assert item.recommendation == "favourable"
     otp_force_login(client, staff.committee)
     body = client.get(reverse("web:committee_session", args=[session.pk])).content.decode()

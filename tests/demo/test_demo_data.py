@@ -13,12 +13,14 @@ from django.db import transaction
 
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent
-from plania.awards.models import Award, Payment, Repayment
+from plania.awards.models import Award
 from plania.companies.models import Company
 from plania.companies.sirene import check_siret
 from plania.core.demo import generate
 from plania.core.management.commands.verify_integrity import integrity_problems
 from plania.ledger.models import LedgerEntry
+from plania.payments.models import Payment
+from plania.repayments.models import Repayment
 
 pytestmark = pytest.mark.django_db
 

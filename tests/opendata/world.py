@@ -5,7 +5,8 @@ beneficiary crossing the threshold with two small awards in 12 months (published
 from dataclasses import dataclass
 from typing import Any
 
-from plania.awards import services
+from plania.agreements import services as agreements_services
+from plania.committee import services as committee_services
 from plania.companies.sirene import head_office_siret, sample_siren
 from tests.awards.dossiers import funded_call
 from tests.awards.flows import HELD, signed
@@ -23,7 +24,7 @@ class World:
 
 
 def direct(staff: Any, session: Any, envelope: Any, name: str, siret: str, amount: str) -> Any:
-    proposal = services.direct_propose(
+    proposal = committee_services.direct_propose(
         envelope=envelope,
         beneficiary_name=name,
         beneficiary_siret=siret,
@@ -33,9 +34,11 @@ def direct(staff: Any, session: Any, envelope: Any, name: str, siret: str, amoun
         justification="Test.",
         actor=staff.officer,
     )
-    item = services.session_add_direct(session=session, direct=proposal, actor=staff.committee)
-    award = services.decision_approve(item=item, actor=staff.committee)
-    services.agreement_waive(award=award, actor=staff.officer)
+    item = committee_services.session_add_direct(
+        session=session, direct=proposal, actor=staff.committee
+    )
+    award = committee_services.decision_approve(item=item, actor=staff.committee)
+    agreements_services.agreement_waive(award=award, actor=staff.officer)
     award.refresh_from_db()
     return award
 
@@ -43,7 +46,7 @@ def direct(staff: Any, session: Any, envelope: Any, name: str, siret: str, amoun
 def world(staff: Any) -> World:
     call = funded_call()
     user, with_advance = signed(staff, call=call, prefix="CP/2025-06")
-    session = services.session_create(
+    session = committee_services.session_create(
         held_on=HELD, title="CP directe", deliberation_prefix="CP/2025-06-D", actor=staff.committee
     )
     small = direct(staff, session, call.envelope, "Petit Organisme", SMALL_SIRET, "10000")

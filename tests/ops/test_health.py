@@ -22,8 +22,8 @@ def test_ready_reports_the_jobs_waiting_for_a_worker(client, settings, clock):
 
     from django_tasks_db.models import DBTaskResult
 
-    from plania.awards.emails import closed_send
     from plania.core.jobs import QUEUES
+    from plania.payments.emails import closed_send
 
     # The immediate backend keeps no queue: nothing to report.
     assert "tasks" not in client.get("/sante/pret/").json()

@@ -16,15 +16,18 @@ from django_tasks.base import Task
 
 from plania.accounts import emails as accounts_emails
 from plania.accounts.services import user_sign_up
+from plania.agreements import emails as agreements_emails
+from plania.agreements import services as agreements_services
 from plania.applications import emails as applications_emails
-from plania.awards import emails as awards_emails
-from plania.awards import services as awards_services
+from plania.committee import emails as committee_emails
 from plania.core import jobs
 from plania.instruction import emails as instruction_emails
 from plania.messaging import emails as messaging_emails
 from plania.messaging.services import message_post
+from plania.payments import emails as payments_emails
 from plania.privacy import emails as privacy_emails
 from plania.privacy.services import draft_warn
+from plania.repayments import emails as repayments_emails
 from tests.applications.factories import applicant, draft
 from tests.awards.dossiers import funded_call
 from tests.awards.flows import approved, pay, pdf_file, signed
@@ -32,11 +35,14 @@ from tests.ops.jobs import IMMEDIATE, held_jobs, outbox, run_as_worker, stored
 
 MODULES = [
     accounts_emails,
+    agreements_emails,
     applications_emails,
-    awards_emails,
+    committee_emails,
     instruction_emails,
     messaging_emails,
+    payments_emails,
     privacy_emails,
+    repayments_emails,
 ]
 # Each function that services call after commit, and so must only enqueue.
 SENDERS = {
@@ -46,16 +52,15 @@ SENDERS = {
         "password_reset_send",
     },
     "plania.applications.emails": {"receipt_send", "missing_items_send"},
-    "plania.awards.emails": {
-        "decision_send",
-        "agreement_signed_send",
+    "plania.agreements.emails": {"agreement_signed_send", "final_report_send"},
+    "plania.committee.emails": {"decision_send"},
+    "plania.payments.emails": {
         "payment_request_send",
         "payment_certified_send",
         "payment_ordered_send",
-        "final_report_send",
-        "failure_send",
         "closed_send",
     },
+    "plania.repayments.emails": {"failure_send"},
     "plania.instruction.emails": {"expert_invited_send", "opinion_received_send"},
     "plania.messaging.emails": {"message_notify"},
     "plania.privacy.emails": {"draft_warning_send"},
@@ -134,8 +139,8 @@ def test_a_failure_to_enqueue_is_logged_and_never_raised(monkeypatch, caplog):
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(Task, "enqueue", broken)
-    assert awards_emails.closed_send(7) is None
-    assert "could not enqueue plania.awards.emails.closed_send_task" in caplog.text
+    assert payments_emails.closed_send(7) is None
+    assert "could not enqueue plania.payments.emails.closed_send_task" in caplog.text
 
 
 def same_mails_when_run_later(held: list) -> list:
@@ -161,7 +166,7 @@ def test_the_mails_of_an_award_leave_from_the_worker_unchanged(
     with held_jobs() as held, django_capture_on_commit_callbacks(execute=True):
         user, award = signed(staff, call=funded_call())
         pay(staff, award, user, award.grant / 2, timezone.now().date())
-        awards_services.final_report_submit(
+        agreements_services.final_report_submit(
             award=award, actor=user, uploaded_file=pdf_file("rapport.pdf")
         )
     names = [r.task.name for r in held]

@@ -22,8 +22,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from plania.accounts import emails as accounts_emails
-from plania.awards import emails as awards_emails
 from plania.core.jobs import QUEUES
+from plania.payments import emails as payments_emails
 from tests.factories import UserFactory
 from tests.processes import database_url
 
@@ -110,7 +110,7 @@ def test_the_worker_delivers_mails_and_survives_a_failing_job(worker, tmp_path):
     mailbox = tmp_path / "mail"
 
     # A mail about an award that no longer exists: its job fails. Enqueued first.
-    failing = awards_emails.closed_send_task.enqueue(987654)
+    failing = payments_emails.closed_send_task.enqueue(987654)
     accounts_emails.verification_email_send(user.pk)
     [verification] = DBTaskResult.objects.filter(
         task_path="plania.accounts.emails.verification_email_send_task"

@@ -41,10 +41,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from plania import config
 from plania.accounts.services import api_token_create
-from plania.awards import services as awards
-from plania.awards.enums import LineStatus
-from plania.awards.models import Repayment
 from plania.awards.services import AwardError
 from plania.companies.models import SireneUnit
 from plania.companies.sirene import (
@@ -60,12 +58,15 @@ from plania.companies.sirene import (
 )
 from plania.config import Environment
 from plania.plans.services import plan_load
+from plania.repayments import statements as repayments_statements
+from plania.repayments.enums import LineStatus
+from plania.repayments.models import Repayment
 from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
 from plania.schemes.simulate_cli import SimulateError
 from plania.schemes.simulate_cli import build_parser as simulate_parser
 from plania.schemes.simulate_cli import run as simulate_run
-from tests.awards.test_awards_repayments import in_repayment
+from tests.awards.flows import in_repayment
 from tests.plans.test_loader import OCCITANIE
 from tests.processes import child_env, database_url
 from tests.security.otp import otp_force_login
@@ -319,7 +320,7 @@ def statement_setup(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str,
 
 def statement_refuse(bad: Bad, ctx: dict[str, Any]) -> str:
     with pytest.raises(AwardError) as exc:
-        awards.bank_statement_import(
+        repayments_statements.bank_statement_import(
             file_name=STATEMENT, content=bad.data, actor=ctx["staff"].finance
         )
     return exc.value.message
@@ -884,11 +885,13 @@ def test_the_statement_size_limit_from_the_environment_applies_to_the_page_and_t
     ctx = statement_setup(request, tmp_path)
     content = (statement_head(ctx) + f"2027-10-01;0,01;{ctx['reference']};VIR\n").encode()
     monkeypatch.setenv("PLANIA_STATEMENT_MAX_BYTES", str(len(content) - 1))
+    limits = Environment()  # read now, as a process started with it would
+    monkeypatch.setattr(config, "env", lambda: limits)
 
     def not_read(**kwargs: Any) -> None:
         raise AssertionError("the upload was read although its size is over the limit")
 
-    monkeypatch.setattr(awards, "bank_statement_import", not_read)
+    monkeypatch.setattr(repayments_statements, "bank_statement_import", not_read)
     otp_force_login(client, ctx["staff"].finance)
     _token, plaintext = api_token_create(user=ctx["staff"].finance, name="test")
     before = database_state(ignore=API_BOOKKEEPING)
@@ -917,7 +920,7 @@ def test_statement_last_line_without_line_break_is_listed_not_matched(staff):
         f"date;amount;reference;label\n2027-10-01;5000,00;{award.reference};VIR\n"
         f"2027-10-02;2500,00;;Remboursement {award.reference}"
     )
-    result = awards.bank_statement_import(
+    result = repayments_statements.bank_statement_import(
         file_name=STATEMENT, content=content.encode(), actor=staff.finance
     )
     assert [line.status for line in result.lines] == [LineStatus.MATCHED, LineStatus.REFUSED]
@@ -945,7 +948,9 @@ def test_statement_last_line_without_line_break_is_listed_not_matched(staff):
 def test_statement_other_unusable_files(staff, content, message):
     before = database_state()
     with pytest.raises(AwardError) as exc:
-        awards.bank_statement_import(file_name=STATEMENT, content=content, actor=staff.finance)
+        repayments_statements.bank_statement_import(
+            file_name=STATEMENT, content=content, actor=staff.finance
+        )
     assert message in exc.value.message
     assert database_state() == before
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from plania.awards import services
 from plania.awards.models import Award
+from plania.committee import services as committee_services
 from plania.core.management.commands.verify_integrity import integrity_problems
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import balances_match_entries
@@ -46,7 +46,7 @@ from plania.awards.models import CommitteeSession
 session = CommitteeSession.objects.get(pk=int(sys.argv[1]))
 actor = User.objects.get(pk=int(sys.argv[2]))
 print("started", flush=True)
-services.session_approve_all(session=session, actor=actor)
+committee_services.session_approve_all(session=session, actor=actor)
 print("done", flush=True)
 """
 
@@ -78,14 +78,16 @@ def backend_gone() -> bool:
 def test_sigkill_during_approve_all_leaves_all_or_nothing(staff, clock):
     call = funded_call(Decimal(PROPOSALS) * Decimal("150000.00") + 1)
     proposals = [proposed(call, staff.officer)[1] for _ in range(PROPOSALS)]
-    cp = services.session_create(
+    cp = committee_services.session_create(
         held_on=clock().date(),
         title="Commission permanente — panne",
         deliberation_prefix="CP/2025-CRASH",
         actor=staff.committee,
     )
     for proposal in proposals:
-        services.session_add_proposal(session=cp, proposal=proposal, actor=staff.committee)
+        committee_services.session_add_proposal(
+            session=cp, proposal=proposal, actor=staff.committee
+        )
     entries_before = LedgerEntry.objects.count()
 
     env = {
@@ -131,7 +133,7 @@ def test_sigkill_during_approve_all_leaves_all_or_nothing(staff, clock):
     assert problems == []
 
     # After the "restart", the same decision completes in full.
-    approved = services.session_approve_all(session=cp, actor=staff.committee)
+    approved = committee_services.session_approve_all(session=cp, actor=staff.committee)
     assert len(approved) == Award.objects.count() == PROPOSALS
     assert balances_match_entries() == []
     assert integrity_problems()[0] == []

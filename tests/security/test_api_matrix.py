@@ -93,9 +93,9 @@ def unclaimed() -> str:
 def payment_request(w: World) -> dict[str, Any]:
     """A payment request of A's award (signed), asked by A's owner."""
     if getattr(w, "payment_request", None) is None:
-        from plania.awards import services
+        from plania.payments import services as payments_services
 
-        w.payment_request = services.payment_request_create(  # type: ignore[attr-defined]
+        w.payment_request = payments_services.payment_request_create(  # type: ignore[attr-defined]
             award=awarded(w).award_a, actor=w.a.owner, amount="1000"
         )
     return {"request_id": w.payment_request.pk}  # type: ignore[attr-defined]

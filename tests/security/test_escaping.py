@@ -224,7 +224,8 @@ def test_internal_notes_and_the_review(world: World, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_committee_session_and_award_pages(world: World, payload):
-    from plania.awards.models import AgendaItem, Award, CommitteeSession
+    from plania.awards.models import Award
+    from plania.committee.models import AgendaItem, CommitteeSession
     from tests.security.test_route_matrix import awarded
 
     x = awarded(world)

@@ -100,8 +100,9 @@ def awarded(w: World) -> Awarded:
 def _build_awarded(w: World) -> Awarded:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from plania.agreements import services as agreements_services
     from plania.applications.enums import ApplicationState
-    from plania.awards import services
+    from plania.committee import services as committee_services
     from plania.documents.services import attachment_add
     from plania.instruction.services import conflict_declare, expert_invite
     from tests.awards.dossiers import propose
@@ -122,16 +123,18 @@ def _build_awarded(w: World) -> Awarded:
     invitation = expert_invite(application=dossier, expert=w.users[Role.EXPERT], actor=officer)
     conflict_declare(invitation=invitation, actor=w.users[Role.EXPERT], conflicted=False)
     # One award for each company, approved in one session.
-    session = services.session_create(
+    session = committee_services.session_create(
         held_on=HELD, title="CP", deliberation_prefix="CP/2025-06", actor=committee
     )
     items, awards, documents = [], [], []
     award_call = CallFactory(envelope=call.envelope)  # one dossier per company and call
     for side in (w.a, w.b):
         proposal = propose(filed(call=award_call, company=side.company), officer)
-        item = services.session_add_proposal(session=session, proposal=proposal, actor=committee)
-        award = services.decision_approve(item=item, actor=committee)
-        services.agreement_upload_signed(
+        item = committee_services.session_add_proposal(
+            session=session, proposal=proposal, actor=committee
+        )
+        award = committee_services.decision_approve(item=item, actor=committee)
+        agreements_services.agreement_upload_signed(
             award=award, actor=side.owner, uploaded_file=pdf_file(), signer_name="Dirigeant"
         )
         items.append(item)

@@ -15,8 +15,10 @@ from typing import Any
 from django.contrib.auth.models import Group
 
 from plania.accounts.roles import Role
-from plania.awards.enums import LegalBasis, Outcome, SessionState
-from plania.awards.models import AgendaItem, Award, CommitteeSession, DirectProposal
+from plania.awards.enums import LegalBasis
+from plania.awards.models import Award
+from plania.committee.enums import Outcome, SessionState
+from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
 from plania.ledger.services import ledger_commit, ledger_pay, ledger_repay
 from plania.plans.models import Envelope, Plan
 from plania.plans.services import plan_load

@@ -1,7 +1,7 @@
 """An award's history is append-only in the database too, like the ledger's and the
 dossier's (plania/ledger/migrations/0002, plania/applications/migrations/0002): on
 PostgreSQL, row triggers refuse UPDATE and DELETE of awards_awardevent. The hash chain
-(0002) detects tampering; these triggers refuse it. SQLite relies on the ORM's refusal.
+(0002) detects tampering; these triggers refuse it.
 """
 
 from django.db import migrations
@@ -25,16 +25,6 @@ DROP FUNCTION IF EXISTS awards_event_append_only();
 """
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INSTALL, params=None)
-
-
-def remove(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_REMOVE, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("awards", "0002_awardevent_chain_hash")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunSQL(PG_INSTALL, PG_REMOVE)]

@@ -17,35 +17,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from plania.accounts.roles import Role
+from plania.agreements import services as agreements_services
+from plania.agreements.enums import DocumentKind
+from plania.agreements.models import Agreement, AwardDocument
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application
-from plania.awards import selectors, services
-from plania.awards.enums import (
-    AwardState,
-    DocumentKind,
-    LegalBasis,
-    Outcome,
-    RequestState,
-    ScheduleKind,
-)
-from plania.awards.models import (
-    AgendaItem,
-    Agreement,
-    Award,
-    AwardDocument,
-    AwardEvent,
-    CommitteeSession,
-    DirectProposal,
-    FailureFinding,
-    PaymentRequest,
-)
+from plania.awards import selectors as awards_selectors
+from plania.awards import services as awards_services
+from plania.awards.enums import AwardState, LegalBasis
+from plania.awards.models import Award, AwardEvent
 from plania.awards.services import AwardError
 from plania.awards.transparency import explanation_for, mention
+from plania.committee import selectors as committee_selectors
+from plania.committee import services as committee_services
+from plania.committee.enums import Outcome
+from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
 from plania.core.access import has_role
 from plania.documents.permissions import is_member
 from plania.documents.serving import content_disposition
 from plania.documents.storage import private_storage
+from plania.payments import exports as payments_exports
+from plania.payments import selectors as payments_selectors
+from plania.payments import services as payments_services
+from plania.payments.enums import RequestState, ScheduleKind
+from plania.payments.models import PaymentRequest
 from plania.plans.models import Envelope
+from plania.repayments import selectors as repayments_selectors
+from plania.repayments import services as repayments_services
+from plania.repayments import statements as repayments_statements
+from plania.repayments.models import FailureFinding
 
 
 def _date(text: str | None, default: date | None = None) -> date | None:
@@ -63,7 +63,7 @@ def _roles(user: Any) -> dict[str, bool]:
     return {
         "is_committee": has_role(user, Role.COMMITTEE),
         "is_finance": has_role(user, Role.FINANCE),
-        "is_officer": services.is_officer(user),
+        "is_officer": awards_services.is_officer(user),
     }
 
 
@@ -74,7 +74,7 @@ def _roles(user: Any) -> dict[str, bool]:
 def session_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
-            session = services.session_create(
+            session = committee_services.session_create(
                 held_on=_date(request.POST.get("held_on")) or timezone.localdate(),
                 title=request.POST.get("title", ""),
                 deliberation_prefix=request.POST.get("deliberation_prefix", ""),
@@ -130,17 +130,21 @@ def session_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             from plania.instruction.models import Proposal
 
             proposal = get_object_or_404(Proposal, pk=request.POST.get("proposal"))
-            services.session_add_proposal(session=session, proposal=proposal, actor=request.user)
+            committee_services.session_add_proposal(
+                session=session, proposal=proposal, actor=request.user
+            )
         elif action == "inscrire-directe":
             direct = get_object_or_404(DirectProposal, pk=request.POST.get("direct"))
-            services.session_add_direct(session=session, direct=direct, actor=request.user)
+            committee_services.session_add_direct(
+                session=session, direct=direct, actor=request.user
+            )
         elif action == "tout-approuver":
-            awards = services.session_approve_all(session=session, actor=request.user)
+            awards = committee_services.session_approve_all(session=session, actor=request.user)
             messages.success(
                 request, _("%(n)s aide(s) accordée(s) et engagée(s).") % {"n": len(awards)}
             )
         elif action == "clore":
-            services.session_close(session=session, actor=request.user)
+            committee_services.session_close(session=session, actor=request.user)
         else:
             raise Http404
     except AwardError as exc:
@@ -156,7 +160,7 @@ def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     reference = request.POST.get("deliberation_reference", "")
     try:
         if decision == "approve":
-            services.decision_approve(
+            committee_services.decision_approve(
                 item=obj,
                 actor=request.user,
                 grant=request.POST.get("grant") or None,
@@ -165,7 +169,7 @@ def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
                 deliberation_reference=reference,
             )
         elif decision == "reject":
-            services.decision_reject(
+            committee_services.decision_reject(
                 item=obj,
                 actor=request.user,
                 reason=request.POST.get("reason", ""),
@@ -173,7 +177,7 @@ def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
                 deliberation_reference=reference,
             )
         elif decision == "adjourn":
-            services.decision_adjourn(
+            committee_services.decision_adjourn(
                 item=obj, actor=request.user, reason=request.POST.get("reason", "")
             )
         else:
@@ -195,7 +199,7 @@ def direct_create(request: HttpRequest) -> HttpResponse:
             errors["envelope"] = [_("Choisissez l'enveloppe.")]
         else:
             try:
-                services.direct_propose(
+                committee_services.direct_propose(
                     envelope=envelope,
                     beneficiary_name=request.POST.get("beneficiary_name", ""),
                     beneficiary_siret=request.POST.get("beneficiary_siret", ""),
@@ -243,7 +247,7 @@ def direct_create(request: HttpRequest) -> HttpResponse:
 
 
 def award_list(request: HttpRequest) -> HttpResponse:
-    awards = selectors.awards_visible_to(request.user).order_by("-decided_on", "-pk")[:500]
+    awards = awards_selectors.awards_visible_to(request.user).order_by("-decided_on", "-pk")[:500]
     return render(
         request,
         "web/awards/awards.html",
@@ -252,20 +256,20 @@ def award_list(request: HttpRequest) -> HttpResponse:
 
 
 def _award(request: HttpRequest, reference: str) -> Award:
-    return get_object_or_404(selectors.awards_visible_to(request.user), reference=reference)
+    return get_object_or_404(awards_selectors.awards_visible_to(request.user), reference=reference)
 
 
 def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
     award = _award(request, reference)
     roles = _roles(request.user)
     agreement = Agreement.objects.filter(award=award).first()
-    beneficiary = services.is_beneficiary(request.user, award)
+    beneficiary = awards_services.is_beneficiary(request.user, award)
     return render(
         request,
         "web/awards/award.html",
         {
             "award": award,
-            "sums": selectors.award_sums(award),
+            "sums": awards_selectors.award_sums(award),
             "agreement": agreement,
             "schedule": list(award.schedule.all()),
             "requests": list(
@@ -274,13 +278,13 @@ def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
                 )
             ),
             "payments": list(award.payments.all()),
-            "instalments": selectors.schedule_view(award),
+            "instalments": repayments_selectors.schedule_view(award),
             "repayments": list(award.repayments.all()),
             "documents": list(award.documents.all()),
             "failure": FailureFinding.objects.filter(award=award).first(),
             "events": AwardEvent.objects.filter(award=award).select_related("actor"),
             "beneficiary": beneficiary,
-            "staff": selectors.is_region_staff(request.user),
+            "staff": awards_selectors.is_region_staff(request.user),
             "can_request": (beneficiary or roles["is_officer"])
             and award.state in (AwardState.AGREEMENT_SIGNED, AwardState.IN_PAYMENT),
             "final_report_line": next(
@@ -312,7 +316,7 @@ def agreement_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     """The agreement's PDF, as an attachment, to the company's members and the Region's
     staff only (404 for anyone else, through the scoped queryset)."""
     award = _award(request, reference)
-    agreement = services.agreement_generate(award=award, actor=request.user)
+    agreement = agreements_services.agreement_generate(award=award, actor=request.user)
     return _file_response(
         agreement.stored_name, f"convention-{award.reference}.pdf", "application/pdf"
     )
@@ -325,7 +329,7 @@ def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResp
 
 
 def _sign(request: HttpRequest, award: Award) -> None:
-    services.agreement_accept(
+    agreements_services.agreement_accept(
         award=award,
         actor=request.user,
         signer_name=request.POST.get("signer_name", "") if request.POST.get("accept") else "",
@@ -338,7 +342,7 @@ def _upload_signed(request: HttpRequest, award: Award) -> None:
     file = request.FILES.get("file")
     if file is None:
         raise AwardError(_("Choisissez le fichier PDF de la convention signée."), code="invalid")
-    services.agreement_upload_signed(
+    agreements_services.agreement_upload_signed(
         award=award,
         actor=request.user,
         uploaded_file=file,
@@ -348,12 +352,12 @@ def _upload_signed(request: HttpRequest, award: Award) -> None:
 
 
 def _waive(request: HttpRequest, award: Award) -> None:
-    services.agreement_waive(award=award, actor=request.user)
+    agreements_services.agreement_waive(award=award, actor=request.user)
 
 
 def _request_payment(request: HttpRequest, award: Award) -> None:
     line = award.schedule.filter(pk=request.POST.get("line") or 0).first()
-    services.payment_request_create(
+    payments_services.payment_request_create(
         award=award,
         actor=request.user,
         amount=request.POST.get("amount", ""),
@@ -369,7 +373,7 @@ def _payment_request(request: HttpRequest, award: Award) -> PaymentRequest:
 
 
 def _certify(request: HttpRequest, award: Award) -> None:
-    services.payment_request_certify(
+    payments_services.payment_request_certify(
         request=_payment_request(request, award),
         actor=request.user,
         amount=request.POST.get("amount") or None,
@@ -377,7 +381,7 @@ def _certify(request: HttpRequest, award: Award) -> None:
 
 
 def _refuse(request: HttpRequest, award: Award) -> None:
-    services.payment_request_refuse(
+    payments_services.payment_request_refuse(
         request=_payment_request(request, award),
         actor=request.user,
         reason=request.POST.get("reason", ""),
@@ -385,7 +389,7 @@ def _refuse(request: HttpRequest, award: Award) -> None:
 
 
 def _order(request: HttpRequest, award: Award) -> None:
-    payment = services.payment_order(
+    payment = payments_services.payment_order(
         request=_payment_request(request, award),
         actor=request.user,
         ordered_on=_date(request.POST.get("ordered_on")),
@@ -394,7 +398,7 @@ def _order(request: HttpRequest, award: Award) -> None:
 
 
 def _repay(request: HttpRequest, award: Award) -> None:
-    services.repayment_record(
+    repayments_services.repayment_record(
         award=award,
         actor=request.user,
         amount=request.POST.get("amount", ""),
@@ -408,12 +412,12 @@ def _final_report(request: HttpRequest, award: Award) -> None:
     file = request.FILES.get("file")
     if file is None:
         raise AwardError(_("Choisissez le fichier du rapport final."), code="invalid")
-    services.final_report_submit(award=award, actor=request.user, uploaded_file=file)
+    agreements_services.final_report_submit(award=award, actor=request.user, uploaded_file=file)
     messages.success(request, _("Rapport final déposé."))
 
 
 def _failure(request: HttpRequest, award: Award) -> None:
-    services.failure_find(
+    repayments_services.failure_find(
         award=award,
         actor=request.user,
         reason=request.POST.get("reason", ""),
@@ -422,7 +426,9 @@ def _failure(request: HttpRequest, award: Award) -> None:
 
 
 def _close(request: HttpRequest, award: Award) -> None:
-    services.award_close(award=award, actor=request.user, reason=request.POST.get("reason", ""))
+    payments_services.award_close(
+        award=award, actor=request.user, reason=request.POST.get("reason", "")
+    )
     messages.success(request, _("Aide clôturée."))
 
 
@@ -458,11 +464,11 @@ def award_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
 
 
 def payment_orders_csv(request: HttpRequest) -> HttpResponse:
-    payments = selectors.payments_for_export(
+    payments = payments_selectors.payments_for_export(
         start=_date(request.GET.get("du")), end=_date(request.GET.get("au"))
     )
     response = HttpResponse(
-        services.payment_orders_csv(payments), content_type="text/csv; charset=utf-8"
+        payments_exports.payment_orders_csv(payments), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = content_disposition("mandats.csv")
     response["Cache-Control"] = "private, no-store"
@@ -479,8 +485,8 @@ def bank_statement(request: HttpRequest) -> HttpResponse:
         else:
             name = file.name or "releve.csv"
             try:
-                services.statement_check_size(file_name=name, size=file.size or 0)
-                result = services.bank_statement_import(
+                repayments_statements.statement_check_size(file_name=name, size=file.size or 0)
+                result = repayments_statements.bank_statement_import(
                     file_name=name, content=file.read(), actor=request.user
                 )
             except AwardError as exc:
@@ -490,7 +496,9 @@ def bank_statement(request: HttpRequest) -> HttpResponse:
 
 def arrears_list(request: HttpRequest) -> HttpResponse:
     on = _date(request.GET.get("au"), timezone.localdate()) or timezone.localdate()
-    return render(request, "web/awards/arrears.html", {"arrears": selectors.arrears(on), "on": on})
+    return render(
+        request, "web/awards/arrears.html", {"arrears": repayments_selectors.arrears(on), "on": on}
+    )
 
 
 def requests_list(request: HttpRequest, state: str = RequestState.REQUESTED) -> HttpResponse:
@@ -499,7 +507,7 @@ def requests_list(request: HttpRequest, state: str = RequestState.REQUESTED) -> 
         request,
         "web/awards/requests.html",
         {
-            "requests": selectors.requests_to_process().filter(state=state),
+            "requests": payments_selectors.requests_to_process().filter(state=state),
             "to_order": state == RequestState.CERTIFIED,
             **_roles(request.user),
         },
@@ -515,10 +523,10 @@ def explanation(request: HttpRequest, reference: str) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("company", "call"), reference=reference
     )
-    if not (is_member(request.user, application) or selectors.is_region_staff(request.user)):
+    if not (is_member(request.user, application) or awards_selectors.is_region_staff(request.user)):
         raise Http404
     award = Award.objects.filter(application=application).select_related("item").first()
-    item = selectors.decision_for(application)
+    item = committee_selectors.decision_for(application)
     return render(
         request,
         "web/awards/explanation.html",

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plania.accounts.roles import Role
+from plania.agreements import services as agreements_services
 from plania.applications.models import Call
 from plania.applications.services import (
     application_create,
@@ -44,8 +45,8 @@ from plania.applications.services import (
     application_submit,
     call_open,
 )
-from plania.awards import services
-from plania.awards.models import CommitteeSession
+from plania.committee import services as committee_services
+from plania.committee.models import CommitteeSession
 from plania.companies.models import Company
 from plania.companies.services import company_create_unverified
 from plania.companies.sirene import head_office_siret, sample_siren
@@ -55,7 +56,9 @@ from plania.instruction.services import (
     review_save,
     scheme_assignment_create,
 )
+from plania.payments import services as payments_services
 from plania.plans.models import Envelope
+from plania.repayments import services as repayments_services
 from plania.rules.schedules import RepaymentTerms
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -229,7 +232,7 @@ class Command(BaseCommand):
 
     def _direct(self, envelope: Envelope, officer: Any) -> Any:
         with clock(at(date(2025, 5, 20))):
-            return services.direct_propose(
+            return committee_services.direct_propose(
                 envelope=envelope,
                 beneficiary_name="Rendez-vous de l'IA en Occitanie — organisateur (démo)",
                 beneficiary_siret=head_office_siret(sample_siren(9, seed=2025_06)),
@@ -247,42 +250,46 @@ class Command(BaseCommand):
         applicant = people["applicant"]
         held = date(2025, 6, 12)
         with clock(at(held, 14)):
-            session = services.session_create(
+            session = committee_services.session_create(
                 held_on=held,
                 title="Commission permanente du 12 juin 2025 (démo)",
                 deliberation_prefix=PREFIX,
                 actor=committee,
             )
             items = [
-                services.session_add_proposal(session=session, proposal=p, actor=committee)
+                committee_services.session_add_proposal(
+                    session=session, proposal=p, actor=committee
+                )
                 for p in proposals
             ]
-            direct_item = services.session_add_direct(
+            direct_item = committee_services.session_add_direct(
                 session=session, direct=direct, actor=committee
             )
-            repaid_on_time = services.decision_approve(
+            repaid_on_time = committee_services.decision_approve(
                 item=items[0], actor=committee, terms=DEMO_TERMS
             )
-            in_arrears = services.decision_approve(
+            in_arrears = committee_services.decision_approve(
                 item=items[1], actor=committee, advance="60000", terms=DEMO_TERMS
             )
-            services.decision_approve(item=items[2], actor=committee)
-            services.decision_reject(
+            committee_services.decision_approve(item=items[2], actor=committee)
+            committee_services.decision_reject(
                 item=items[3],
                 actor=committee,
                 reason="Le lien avec le laboratoire partenaire n'est pas établi.",
             )
-            direct_award = services.decision_approve(item=direct_item, actor=committee)
-            services.session_close(session=session, actor=committee)
+            direct_award = committee_services.decision_approve(item=direct_item, actor=committee)
+            committee_services.session_close(session=session, actor=committee)
         for award in (repaid_on_time, in_arrears):
             self._pay(award, applicant, officer, finance)
         with clock(at(date(2025, 6, 20))):
-            services.agreement_waive(award=direct_award, actor=officer)
-            request = services.payment_request_create(
+            agreements_services.agreement_waive(award=direct_award, actor=officer)
+            request = payments_services.payment_request_create(
                 award=direct_award, actor=officer, amount=direct_award.total
             )
-            services.payment_request_certify(request=request, actor=officer)
-            services.payment_order(request=request, actor=finance, ordered_on=date(2025, 6, 25))
+            payments_services.payment_request_certify(request=request, actor=officer)
+            payments_services.payment_order(
+                request=request, actor=finance, ordered_on=date(2025, 6, 25)
+            )
         today = timezone.localdate()
         for award, keep_up in ((repaid_on_time, True), (in_arrears, False)):
             due = award.instalments.filter(superseded=False, due_on__lte=today).order_by("due_on")
@@ -290,7 +297,7 @@ class Command(BaseCommand):
                 if not keep_up and n >= 2:
                     break  # the third instalment on is left unpaid: in arrears
                 with clock(at(instalment.due_on)):
-                    services.repayment_record(
+                    repayments_services.repayment_record(
                         award=award,
                         actor=finance,
                         amount=instalment.amount,
@@ -300,20 +307,26 @@ class Command(BaseCommand):
 
     def _pay(self, award: Any, applicant: Any, officer: Any, finance: Any) -> None:
         with clock(at(date(2025, 6, 20))):
-            services.agreement_accept(award=award, actor=applicant, signer_name="Camille Porteur")
+            agreements_services.agreement_accept(
+                award=award, actor=applicant, signer_name="Camille Porteur"
+            )
         on_signature, balance = award.schedule.order_by("position")
         with clock(at(date(2025, 6, 25))):
-            request = services.payment_request_create(
+            request = payments_services.payment_request_create(
                 award=award, actor=applicant, amount=on_signature.amount, line=on_signature
             )
-            services.payment_request_certify(request=request, actor=officer)
-            services.payment_order(request=request, actor=finance, ordered_on=date(2025, 7, 1))
+            payments_services.payment_request_certify(request=request, actor=officer)
+            payments_services.payment_order(
+                request=request, actor=finance, ordered_on=date(2025, 7, 1)
+            )
         with clock(at(date(2025, 11, 20))):
-            services.final_report_submit(
+            agreements_services.final_report_submit(
                 award=award, actor=applicant, uploaded_file=pdf("rapport-final.pdf")
             )
-            request = services.payment_request_create(
+            request = payments_services.payment_request_create(
                 award=award, actor=applicant, amount=balance.amount, line=balance
             )
-            services.payment_request_certify(request=request, actor=officer)
-            services.payment_order(request=request, actor=finance, ordered_on=date(2025, 12, 1))
+            payments_services.payment_request_certify(request=request, actor=officer)
+            payments_services.payment_order(
+                request=request, actor=finance, ordered_on=date(2025, 12, 1)
+            )

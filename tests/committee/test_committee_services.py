@@ -7,10 +7,11 @@ import pytest
 from django.core import mail
 
 from plania.applications.models import Application
-from plania.awards import services
-from plania.awards.enums import Outcome
-from plania.awards.models import AgendaItem, Award, AwardEvent
+from plania.awards.models import Award, AwardEvent
 from plania.awards.services import AwardError
+from plania.committee import services as committee_services
+from plania.committee.enums import Outcome
+from plania.committee.models import AgendaItem
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import envelope_balances
@@ -22,7 +23,7 @@ HELD = date(2025, 6, 12)
 
 
 def session(staff, prefix="CP/2025-06"):
-    return services.session_create(
+    return committee_services.session_create(
         held_on=HELD,
         title="Commission permanente de juin",
         deliberation_prefix=prefix,
@@ -34,8 +35,10 @@ def test_approve_creates_award_commitment_and_moves_the_dossier(staff):
     call = funded_call()
     _user, proposal = proposed(call, staff.officer)
     cp = session(staff)
-    item = services.session_add_proposal(session=cp, proposal=proposal, actor=staff.committee)
-    award = services.decision_approve(item=item, actor=staff.committee, advance="80000")
+    item = committee_services.session_add_proposal(
+        session=cp, proposal=proposal, actor=staff.committee
+    )
+    award = committee_services.decision_approve(item=item, actor=staff.committee, advance="80000")
     assert award.total == Decimal("130000.00")
     assert award.grant == Decimal("50000.00") and award.advance == Decimal("80000.00")
     assert award.deliberation_reference == "CP/2025-06/1"
@@ -56,11 +59,11 @@ def test_approve_creates_award_commitment_and_moves_the_dossier(staff):
 def test_approval_never_raises_the_proposal(staff):
     call = funded_call()
     _user, proposal = proposed(call, staff.officer)
-    item = services.session_add_proposal(
+    item = committee_services.session_add_proposal(
         session=session(staff), proposal=proposal, actor=staff.committee
     )
     with pytest.raises(AwardError) as exc:
-        services.decision_approve(item=item, actor=staff.committee, grant="50000.01")
+        committee_services.decision_approve(item=item, actor=staff.committee, grant="50000.01")
     assert "dépasse la proposition" in exc.value.message
     assert not Award.objects.exists() and not LedgerEntry.objects.filter(kind="commitment").exists()
     assert AgendaItem.objects.get(pk=item.pk).outcome == Outcome.PENDING
@@ -69,16 +72,18 @@ def test_approval_never_raises_the_proposal(staff):
 def test_rejection_is_reasoned_and_notified_with_the_transparency_mention(staff):
     call = funded_call()
     user, proposal = proposed(call, staff.officer)
-    item = services.session_add_proposal(
+    item = committee_services.session_add_proposal(
         session=session(staff), proposal=proposal, actor=staff.committee
     )
     with pytest.raises(AwardError):
-        services.decision_reject(item=item, actor=staff.committee, reason="  ")
+        committee_services.decision_reject(item=item, actor=staff.committee, reason="  ")
     mail.outbox.clear()
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.decision_reject(item=item, actor=staff.committee, reason="Marché non démontré.")
+        committee_services.decision_reject(
+            item=item, actor=staff.committee, reason="Marché non démontré."
+        )
     assert Application.objects.get(pk=proposal.application_id).state == "rejected"
     (message,) = [m for m in mail.outbox if user.email in m.to]
     assert "L311-3-1" in message.body and "Marché non démontré." in message.body
@@ -88,13 +93,17 @@ def test_rejection_is_reasoned_and_notified_with_the_transparency_mention(staff)
 def test_adjourned_dossier_stays_proposed_and_comes_back(staff):
     call = funded_call()
     _user, proposal = proposed(call, staff.officer)
-    item = services.session_add_proposal(
+    item = committee_services.session_add_proposal(
         session=session(staff), proposal=proposal, actor=staff.committee
     )
-    services.decision_adjourn(item=item, actor=staff.committee, reason="Compléments attendus.")
+    committee_services.decision_adjourn(
+        item=item, actor=staff.committee, reason="Compléments attendus."
+    )
     assert Application.objects.get(pk=proposal.application_id).state == "proposed"
     later = session(staff, prefix="CP/2025-07")
-    again = services.session_add_proposal(session=later, proposal=proposal, actor=staff.committee)
+    again = committee_services.session_add_proposal(
+        session=later, proposal=proposal, actor=staff.committee
+    )
     assert again.outcome == Outcome.PENDING
 
 
@@ -106,13 +115,13 @@ def test_approve_all_overflow_names_the_proposals_and_changes_nothing(staff):
     third = proposed(call, staff.officer, amount="120000")[1]
     cp = session(staff)
     items = [
-        services.session_add_proposal(session=cp, proposal=p, actor=staff.committee)
+        committee_services.session_add_proposal(session=cp, proposal=p, actor=staff.committee)
         for p in (first, second, third)
     ]
     states_before = sorted(Application.objects.values_list("reference", "state"))
     entries_before = LedgerEntry.objects.count()
     with pytest.raises(AwardError) as exc:
-        services.session_approve_all(session=cp, actor=staff.committee)
+        committee_services.session_approve_all(session=cp, actor=staff.committee)
     error = exc.value
     assert error.code == "overflow"
     # Running shortfall in agenda order: 150k + 100k fit, the third is short by 70k.
@@ -134,9 +143,9 @@ def test_approve_all_lists_every_item_past_the_envelope(staff):
     proposals = [proposed(call, staff.officer, amount=a)[1] for a in ("150000", "60000", "40000")]
     cp = session(staff)
     for p in proposals:
-        services.session_add_proposal(session=cp, proposal=p, actor=staff.committee)
+        committee_services.session_add_proposal(session=cp, proposal=p, actor=staff.committee)
     with pytest.raises(AwardError) as exc:
-        services.session_approve_all(session=cp, actor=staff.committee)
+        committee_services.session_approve_all(session=cp, actor=staff.committee)
     # 150k fits; 60k goes 10k past; the 40k after it does not fit at all.
     assert [s.short_by for s in exc.value.shortfalls] == [Decimal("10000.00"), Decimal("40000.00")]
 
@@ -146,20 +155,20 @@ def test_approve_all_within_the_envelope_approves_everything_at_once(staff):
     proposals = [proposed(call, staff.officer)[1] for _ in range(2)]
     cp = session(staff)
     for p in proposals:
-        services.session_add_proposal(session=cp, proposal=p, actor=staff.committee)
-    awards = services.session_approve_all(session=cp, actor=staff.committee)
+        committee_services.session_add_proposal(session=cp, proposal=p, actor=staff.committee)
+    awards = committee_services.session_approve_all(session=cp, actor=staff.committee)
     assert [a.deliberation_reference for a in awards] == ["CP/2025-06/1", "CP/2025-06/2"]
     assert envelope_balances(call.envelope).committed == Decimal("300000.00")
-    services.session_close(session=cp, actor=staff.committee)
+    committee_services.session_close(session=cp, actor=staff.committee)
 
 
 def test_only_the_committee_decides(staff):
     call = funded_call()
     _user, proposal = proposed(call, staff.officer)
-    item = services.session_add_proposal(
+    item = committee_services.session_add_proposal(
         session=session(staff), proposal=proposal, actor=staff.officer
     )
     for who in (staff.officer, staff.finance):
         with pytest.raises(AwardError) as exc:
-            services.decision_approve(item=item, actor=who)
+            committee_services.decision_approve(item=item, actor=who)
         assert exc.value.code == "forbidden"

@@ -1,33 +1,24 @@
 """Repayable advances: schedule, repayments one by one and from bank statements, arrears,
-failure finding and its ledger entries, closing."""
+failure finding and its ledger entries (closing: tests/payments)."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from plania.awards import selectors, services
-from plania.awards.enums import LineStatus
-from plania.awards.models import BankStatementLine, Repayment
 from plania.awards.services import AwardError
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import commitment_sums, envelope_balances
-from tests.awards.flows import pay, pdf_file, signed
+from plania.payments import services as payments_services
+from plania.repayments import selectors as repayments_selectors
+from plania.repayments import services as repayments_services
+from plania.repayments import statements as repayments_statements
+from plania.repayments.enums import LineStatus
+from plania.repayments.models import BankStatementLine, Repayment
+from tests.awards.flows import in_repayment, pay, signed
 
 pytestmark = pytest.mark.django_db
-
-
-def in_repayment(staff, *, both: bool = True):
-    """An award of 150,000 (50,000 grant, 100,000 advance) paid in full (or half)."""
-    user, award = signed(staff)
-    on_signature, balance = award.schedule.all()
-    pay(staff, award, user, on_signature.amount, date(2025, 7, 1), line=on_signature)
-    if both:
-        services.final_report_submit(award=award, actor=user, uploaded_file=pdf_file("r.pdf"))
-        pay(staff, award, user, balance.amount, date(2025, 12, 1), line=balance)
-    award.refresh_from_db()
-    return user, award
 
 
 def statement(*rows: tuple[str, str, str, str]) -> bytes:
@@ -43,12 +34,12 @@ def test_bank_statement_imported_twice_records_each_repayment_once(staff):
         ("02/01/2028", "5 000,00", "", f"Remboursement avance {award.reference}"),
         ("2028-01-05", "120,00", "FACT-77", "Autre recette"),
     )
-    first = services.bank_statement_import(
+    first = repayments_statements.bank_statement_import(
         file_name="releve.csv", content=content, actor=staff.finance
     )
     assert [line.status for line in first.lines] == ["matched", "matched", "unmatched"]
     assert [line.line_number for line in first.unmatched] == [4]
-    second = services.bank_statement_import(
+    second = repayments_statements.bank_statement_import(
         file_name="releve.csv", content=content, actor=staff.finance
     )
     assert [line.status for line in second.lines] == ["duplicate", "duplicate", "unmatched"]
@@ -63,11 +54,11 @@ def test_bank_statement_imported_twice_records_each_repayment_once(staff):
 def test_two_identical_lines_of_one_statement_are_two_repayments(staff):
     _user, award = in_repayment(staff)
     row = ("2027-10-01", "2500", award.reference, "VIR")
-    result = services.bank_statement_import(
+    result = repayments_statements.bank_statement_import(
         file_name="r.csv", content=statement(row, row), actor=staff.finance
     )
     assert [line.status for line in result.lines] == ["matched", "matched"]
-    again = services.bank_statement_import(
+    again = repayments_statements.bank_statement_import(
         file_name="r.csv", content=statement(row, row), actor=staff.finance
     )
     assert [line.status for line in again.lines] == ["duplicate", "duplicate"]
@@ -75,10 +66,10 @@ def test_two_identical_lines_of_one_statement_are_two_repayments(staff):
 
 def test_arrears_list_days_late_and_amounts(staff):
     _user, award = in_repayment(staff)
-    services.repayment_record(
+    repayments_services.repayment_record(
         award=award, actor=staff.finance, amount="3000", received_on=date(2027, 10, 2)
     )
-    late = selectors.arrears(date(2028, 1, 11))
+    late = repayments_selectors.arrears(date(2028, 1, 11))
     (arrear,) = late
     assert arrear.award == award
     # 1 Oct 2027: 5,000 due, 3,000 paid; 1 Jan 2028: 5,000 due, nothing paid.
@@ -92,7 +83,7 @@ def test_arrears_list_days_late_and_amounts(staff):
 def test_repayment_above_the_advance_paid_is_refused(staff):
     _user, award = in_repayment(staff, both=False)  # 50,000 of the advance paid
     with pytest.raises(AwardError):
-        services.repayment_record(
+        repayments_services.repayment_record(
             award=award, actor=staff.finance, amount="50000.01", received_on=date(2027, 10, 1)
         )
 
@@ -101,11 +92,11 @@ def test_failure_finding_amounts_and_ledger_entries(staff):
     # Half paid (75,000 of which 50,000 advance), 10,000 repaid, then the project fails.
     _user, award = in_repayment(staff, both=False)
     envelope = award.envelope
-    services.repayment_record(
+    repayments_services.repayment_record(
         award=award, actor=staff.finance, amount="10000", received_on=date(2027, 10, 1)
     )
     before = envelope_balances(envelope)
-    finding = services.failure_find(
+    finding = repayments_services.failure_find(
         award=award, actor=staff.finance, reason="Arrêt du projet", found_on=date(2028, 3, 1)
     )
     # Remaining 40,000 of the advance paid; the scheme forgives 50 % of it.
@@ -127,34 +118,20 @@ def test_failure_finding_amounts_and_ledger_entries(staff):
     # What remains due is re-scheduled: 10,000 repaid + 20,000 still due.
     open_lines = award.instalments.filter(superseded=False)
     assert sum(i.amount for i in open_lines) == Decimal("30000.00")
-    views = selectors.schedule_view(award, date(2028, 3, 2))
+    views = repayments_selectors.schedule_view(award, date(2028, 3, 2))
     assert sum(v.unpaid for v in views) == Decimal("20000.00")
     with pytest.raises(AwardError):
-        services.payment_request_create(award=award, actor=_user, amount="1000")
-
-
-def test_closing_releases_the_unspent_commitment(staff):
-    user, award = in_repayment(staff, both=False)
-    services.final_report_submit(award=award, actor=user, uploaded_file=pdf_file("fin.pdf"))
-    services.award_close(award=award, actor=staff.officer, closed_on=date(2026, 1, 15))
-    award.refresh_from_db()
-    assert award.state == "closed" and award.application.state == "closed"
-    sums = commitment_sums(award.commitment)
-    assert sums["committed"] == sums["paid"] == Decimal("75000.00")
-    decommit = LedgerEntry.objects.get(commitment=award.commitment, kind=EntryKind.DECOMMITMENT)
-    assert decommit.amount == Decimal("75000.00") and decommit.reference.endswith("-CLOTURE")
-    # The advance paid (50,000) is what is to be repaid.
-    assert sum(i.amount for i in award.instalments.filter(superseded=False)) == Decimal("50000.00")
+        payments_services.payment_request_create(award=award, actor=_user, amount="1000")
 
 
 def test_arrears_cost_the_same_queries_for_one_or_three_awards(staff, django_assert_num_queries):
     in_repayment(staff)
     on = date(2028, 1, 11)
     with django_assert_num_queries(3):
-        assert len(selectors.arrears(on)) == 1
+        assert len(repayments_selectors.arrears(on)) == 1
     for prefix in ("CP/2025-07", "CP/2025-08"):
         user, award = signed(staff, prefix=prefix)
         on_signature = award.schedule.first()
         pay(staff, award, user, on_signature.amount, date(2025, 7, 1), line=on_signature)
     with django_assert_num_queries(3):
-        assert len(selectors.arrears(on)) == 3
+        assert len(repayments_selectors.arrears(on)) == 3

@@ -28,6 +28,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from plania.awards.models import Award
+from plania.awards.rules_record import terms_of
 from plania.awards.transparency import explanation_path, mention
 from plania.rules import schedules
 
@@ -157,8 +158,6 @@ def planned_repayments(award: Award) -> list[schedules.Instalment]:
         return [schedules.Instalment(i.number, i.due_on, i.amount) for i in recorded]
     if award.advance <= 0:
         return []
-    from plania.awards.services import terms_of
-
     return schedules.repayment_schedule(
         principal=award.advance, start=award.decided_on, terms=terms_of(award)
     )
