@@ -1,5 +1,6 @@
 """The environment read once (plania/config.py) and the one database (plania/core/database.py)."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,33 @@ def test_production_keeps_what_the_operator_set_and_defaults_the_rest(monkeypatc
     monkeypatch.setenv("PLANIA_TASKS_BACKEND", "immediate")
     given = Environment()
     assert given.given("tasks_backend") and not given.given("otp_scope")
+
+
+def test_only_the_config_module_reads_the_environment():
+    """Nothing in plania/ but plania/config.py reads os.environ or os.getenv (the entry
+    points only default DJANGO_SETTINGS_MODULE for Django)."""
+    readers = []
+    for path in (ROOT / "plania").rglob("*.py"):
+        if path.name == "config.py" and path.parent.name == "plania":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}:
+                line = ast.get_source_segment(path.read_text(), node.value) or ""
+                if line == "os":
+                    readers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    allowed = {"plania/__main__.py", "plania/wsgi.py"}
+    assert [r for r in readers if r.split(":")[0] not in allowed] == []
+
+
+def test_no_module_mentions_sqlite():
+    mentions = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "plania").rglob("*")
+        if p.is_file()
+        and p.suffix in {".py", ".html", ".txt", ".yaml"}
+        and "sqlite" in p.read_text(errors="ignore").lower()
+    ]
+    assert mentions == []
 
 
 @pytest.mark.django_db
