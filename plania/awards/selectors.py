@@ -17,11 +17,11 @@ from django.db.models import Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.awards.enums import RequestState
 from plania.awards.models import AgendaItem, Award, Instalment, Payment, PaymentRequest
 from plania.companies.enums import MembershipStatus
-from plania.core.access import has_role
 from plania.ledger.selectors import commitment_sums
 
 ZERO = Decimal("0.00")

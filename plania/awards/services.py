@@ -33,6 +33,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from stdnum.fr import siret as stdnum_siret
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications import workflow as dossier_workflow
 from plania.applications.enums import ApplicationState
@@ -78,7 +79,6 @@ from plania.awards.selectors import (
     repaid_total,
 )
 from plania.companies.enums import MembershipStatus
-from plania.core.access import has_role
 from plania.core.formats import format_eur
 from plania.documents.services import DocumentError, files_check
 from plania.documents.storage import private_storage

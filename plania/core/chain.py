@@ -12,7 +12,7 @@ A chain is the rows sharing the values of the model's `CHAIN_FIELDS`, in primary
 order. The writers of one chain are serialised (the ledger by the envelope's
 EnvelopeBalance row, history rows by their subject's row), so ids follow the chain.
 
-`plania verify_integrity` (plania.core.management.commands) walks every chain with
+`plania verify_integrity` (plania.ops.integrity) walks every chain with
 `verify_model` and names the first row of each chain whose stored hash is not the one
 recomputed from its fields and its predecessor's stored hash.
 """

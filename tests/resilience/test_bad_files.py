@@ -58,7 +58,7 @@ from plania.companies.sirene import (
     unit_row,
     write_stock,
 )
-from plania.plans.services import plan_load
+from plania.ledger.plan_load import plan_load
 from plania.rules.simulate import COLUMNS as SIMULATION_COLUMNS
 from plania.rules.simulate import synthetic_applications
 from tests.awards.test_awards_repayments import in_repayment

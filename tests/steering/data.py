@@ -17,9 +17,9 @@ from django.contrib.auth.models import Group
 from plania.accounts.roles import Role
 from plania.awards.enums import LegalBasis, Outcome, SessionState
 from plania.awards.models import AgendaItem, Award, CommitteeSession, DirectProposal
+from plania.ledger.plan_load import plan_load
 from plania.ledger.services import ledger_commit, ledger_pay, ledger_repay
 from plania.plans.models import Envelope, Plan
-from plania.plans.services import plan_load
 from tests.companies.factories import CompanyFactory
 from tests.factories import UserFactory
 

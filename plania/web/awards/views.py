@@ -2,7 +2,7 @@
 
 Thin views: fetch through a user-scoped queryset (plania.awards.selectors: another
 company's award is 404), call one service, catch its AwardError, show its message, redirect.
-Every route declares its access rule in urls.py (plania.core.access).
+Every route declares its access rule in urls.py (plania.accounts.access).
 """
 
 from collections.abc import Callable
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application
@@ -41,7 +42,6 @@ from plania.awards.models import (
 )
 from plania.awards.services import AwardError
 from plania.awards.transparency import explanation_for, mention
-from plania.core.access import has_role
 from plania.documents.permissions import is_member
 from plania.documents.serving import content_disposition
 from plania.documents.storage import private_storage

@@ -9,47 +9,44 @@ ledger entries of all that money; `entries` adds small commitment/payment pairs 
 over the plan's envelopes and years until the ledger holds at least that many entries
 (bench/steering_at_scale.py).
 
-Rows are written with bulk_create, not through the services (which take a lock and a
-history row per movement): the generator itself keeps what the services guarantee.
+Rows are written with bulk_create, not one service call each (which takes a lock and a
+history row per movement), but nothing here re-implements what a room owns:
 
-- Ledger entries get explicit ids, and their chain hashes are computed here, in id
-  order per envelope, from the envelope's current chain head (plania.core.chain); each
-  EnvelopeBalance is then advanced (allocated, committed for the envelope and everything
-  above it, chain_head), so that `plania verify_integrity` passes.
-- A constrained envelope whose commitments would exceed its credits receives a
-  top-up allocation ("Abondement (données de démonstration)").
-- Proposals are hash-chained per dossier (one per dossier here: previous hash "").
-- Each dossier has its history (ApplicationEvent): its creation, then the transitions of
-  plania.applications.workflow that lead to its state, each checked against the
-  workflow's table, fired by the demo applicant, officer, committee or finance, dated from
-  its filing (never after AS_OF) and hash-chained from "".
+- Amounts come from the rules core (plania.rules.award.split_award on the scheme version
+  of the call, on the proposal's date; the grant equivalent of an advance from
+  plania.rules.gge), so every award keeps within its scheme's caps: the aid cap, the
+  grant cap, the intensity on the eligible cost.
+- Ledger movements go through plania.ledger.batch.LedgerBatch: the ledger's own checks,
+  chain hashes and running totals, so that `plania verify_integrity` passes. A
+  constrained envelope whose commitments would exceed its credits receives a top-up
+  allocation first ("Abondement (données de démonstration)").
+- Proposals and dossier histories are hash-chained with plania.core.chain (one proposal
+  per dossier: previous hash ""). Each dossier has its history (ApplicationEvent): its
+  creation, then the transitions of plania.applications.workflow that lead to its state,
+  each checked against the workflow's table, fired by the demo applicant, officer,
+  committee or finance, dated from its filing (never after AS_OF).
 
 It needs the plans of `demo_setup` (loaded here if missing). Timestamps come from the
 seed and fixed dates, never from the clock, except the auto_now fields that nobody hashes.
 """
 
 import hashlib
-import json
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_DOWN, Decimal
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.color import no_style
-from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db import transaction
 
 from plania.accounts.roles import Role
-from plania.applications import workflow
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent, Call
+from plania.applications.services import call_open
 from plania.awards.enums import (
     AwardState,
     LegalBasis,
@@ -57,7 +54,6 @@ from plania.awards.enums import (
     RepaymentSource,
     RequestState,
     ScheduleKind,
-    SessionState,
     SignatureMethod,
 )
 from plania.awards.models import (
@@ -71,23 +67,25 @@ from plania.awards.models import (
     Repayment,
     ScheduledPayment,
 )
+from plania.awards.services import instalment_reference, session_close, session_create
 from plania.companies.enums import DataSource
 from plania.companies.models import Company
 from plania.companies.sirene import head_office_siret, sample_siren
 from plania.core.chain import canonical, link
+from plania.demo.amounts import Amounts, money
+from plania.demo.common import AS_OF, DEMO_TERMS, at, clock
+from plania.demo.history import history
 from plania.instruction.enums import Recommendation
 from plania.instruction.models import Proposal
-from plania.ledger.enums import EntryKind
-from plania.ledger.models import EnvelopeBalance, LedgerEntry
+from plania.ledger.batch import LedgerBatch
+from plania.ledger.plan_load import plan_load
 from plania.plans.models import Envelope
+from plania.rules.schedules import repayment_schedule
 
-PARIS = ZoneInfo("Europe/Paris")
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 PLAN_FILES = ["occitanie-ia-2024-2028.yaml", "startup-industrie-demain.yaml"]
 ACTOR_LABEL = "plania demo_data"
 CENT = Decimal("0.01")
-# Repayments recorded up to this date (a fixed date, so that a seed gives the same data).
-AS_OF = date(2026, 9, 30)
 THRESHOLD = Decimal("23000")
 
 # Occitanie départements, weighted (Haute-Garonne and Hérault host most AI companies).
@@ -130,7 +128,8 @@ AWARD_STATES = [
 ]
 # (scheme, version, envelope code, budget years): the calls of the demo.
 CALLS = [
-    ("ia-rd-projets", "2025", "ia-axe-1-rd", (2024, 2025, 2026)),
+    # Within each scheme version's validity (call_open refuses a call outside it).
+    ("ia-rd-projets", "2025", "ia-axe-1-rd", (2025, 2026)),
     ("startup-industrie-demain", "2025", "startup-industrie-demain-2025", (2025,)),
 ]
 # Filler movements (bench): envelopes and the years they take.
@@ -147,114 +146,8 @@ YEARS = (2024, 2025, 2026, 2027, 2028)
 BATCH = 5000
 
 
-def _at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=PARIS)
-
-
 def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
     return rng.choices([c for c, _w in choices], weights=[w for _c, w in choices])[0]
-
-
-def _money(value: float | Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_DOWN)
-
-
-def _cents(amount: Decimal) -> int:
-    return int(amount * 100)
-
-
-# Each dossier's history (ApplicationEvent), from its creation to its state, through the
-# transitions of plania.applications.workflow, with the day of each after the filing and
-# who fires it. The generator checks every step against the workflow's table.
-# The main line of a funded dossier, in order; every path below is a prefix of it or
-# leaves it once.
-MAIN_LINE = [
-    "submit",
-    "start_review",
-    "propose",
-    "approve",
-    "sign_agreement",
-    "start_payment",
-    "close",
-]
-PATHS: dict[str, list[str]] = {
-    ApplicationState.DRAFT: [],
-    ApplicationState.SUBMITTED: MAIN_LINE[:1],
-    ApplicationState.INCOMPLETE: ["submit", "request_missing"],
-    ApplicationState.UNDER_REVIEW: MAIN_LINE[:2],
-    ApplicationState.PROPOSED: MAIN_LINE[:3],
-    ApplicationState.REJECTED: [*MAIN_LINE[:3], "reject"],
-    ApplicationState.APPROVED: MAIN_LINE[:4],
-    ApplicationState.AGREEMENT_SIGNED: MAIN_LINE[:5],
-    ApplicationState.IN_PAYMENT: MAIN_LINE[:6],
-    ApplicationState.CLOSED: MAIN_LINE,
-}
-EVENT_DAYS = {
-    "create": -14,
-    "submit": 0,
-    "request_missing": 10,
-    "start_review": 15,
-    "withdraw": 20,
-    "propose": 45,
-    "approve": 60,
-    "reject": 60,
-    "sign_agreement": 75,
-    "start_payment": 90,
-    "close": 365,
-}
-EVENT_ACTORS = {
-    "create": "applicant",
-    "submit": "applicant",
-    "withdraw": "applicant",
-    "sign_agreement": "applicant",
-    "request_missing": "officer",
-    "start_review": "officer",
-    "propose": "officer",
-    "close": "officer",
-    "approve": "committee",
-    "reject": "committee",
-    "start_payment": "finance",
-}
-
-
-def history(app: Application, submitted: datetime, people: dict[str, Any]) -> list[Any]:
-    """The dossier's events, hash-chained (the first one's previous hash is ""), each
-    transition checked against plania.applications.workflow."""
-    if app.state == ApplicationState.WITHDRAWN:
-        path = ["submit", "withdraw"] if app.submitted_at else ["withdraw"]
-    else:
-        path = PATHS[app.state]
-    events, state, previous = [], "", ""
-    latest = datetime.combine(AS_OF, time(18), tzinfo=PARIS)
-    for step, name in enumerate(["create", *path]):
-        if name == "create":
-            target = ApplicationState.DRAFT
-        else:
-            transition = workflow.BY_NAME[name]
-            if not transition.allowed_from(state):
-                raise ValueError(f"{app.reference}: {name} is not allowed from {state}")
-            target = transition.target
-        day = EVENT_DAYS[name] if name != "withdraw" or app.submitted_at else -7
-        at = submitted if name == "submit" else submitted + timedelta(days=day)
-        # Never after the data's "today"; one minute apart, in order.
-        at = min(at, latest - timedelta(minutes=len(path) - step))
-        if events and at <= events[-1].at:
-            at = events[-1].at + timedelta(minutes=1)
-        event = ApplicationEvent(
-            application=app,
-            transition=name,
-            from_state=state,
-            to_state=target,
-            actor=people[EVENT_ACTORS[name]],
-            at=at,
-            reason="",
-        )
-        event.chain_hash = link(previous, canonical(event))
-        previous, state = event.chain_hash, target
-        events.append(event)
-    if state != app.state:
-        raise ValueError(f"{app.reference}: history ends at {state}, not {app.state}")
-    return events
 
 
 @dataclass
@@ -276,160 +169,7 @@ class Counts:
         return {k: v for k, v in self.__dict__.items()}
 
 
-class Ledger:
-    """Ledger entries built in memory with explicit ids and chain hashes, then bulk-written.
-
-    Mirrors what plania.ledger.services keeps: chain per envelope in id order, running
-    totals (own allocations; commitments net of de-commitments for the envelope and its
-    ancestors).
-    """
-
-    def __init__(self) -> None:
-        self.envelopes = {e.pk: e for e in Envelope.objects.all()}
-        self.balances = {b.envelope_id: b for b in EnvelopeBalance.objects.all()}
-        self.heads = {pk: b.chain_head for pk, b in self.balances.items()}
-        last = LedgerEntry.objects.aggregate(m=Max("id"))["m"] or 0
-        self.next_id = last + 1
-        self.pending: list[LedgerEntry] = []
-        self.allocated: dict[int, int] = defaultdict(int)  # new cents, own entries
-        self.committed: dict[int, int] = defaultdict(int)  # new cents, tree (propagated)
-        self.written = 0
-        self.checked = False
-
-    def year(self, pk: int, on: date) -> int:
-        """The budget year of a movement on `pk` dated `on`: an annual envelope's own."""
-        for ancestor in self._ancestors(pk):
-            if self.envelopes[ancestor].budget_year is not None:
-                return self.envelopes[ancestor].budget_year  # type: ignore[return-value]
-        return on.year
-
-    def _ancestors(self, pk: int) -> Iterator[int]:
-        current: int | None = pk
-        while current is not None:
-            yield current
-            current = self.envelopes[current].parent_id
-
-    def _payload(self, e: LedgerEntry) -> str:
-        """canonical(e), without the per-field lookups (checked against it once)."""
-        return json.dumps(
-            {
-                "actor_id": e.actor_id,
-                "actor_label": e.actor_label,
-                "amount": format(e.amount.quantize(CENT), "f"),
-                "budget_year": e.budget_year,
-                "commitment_id": e.commitment_id,
-                "envelope_id": e.envelope_id,
-                "kind": e.kind,
-                "reason": e.reason,
-                "recorded_at": e.recorded_at.astimezone(UTC).isoformat(timespec="microseconds"),
-                "reference": e.reference,
-                "value_date": e.value_date.isoformat(),
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=True,
-        )
-
-    def add(
-        self,
-        *,
-        envelope_id: int,
-        kind: str,
-        amount: Decimal,
-        year: int,
-        on: date,
-        reference: str,
-        reason: str,
-        commitment_id: int | None = None,
-    ) -> int:
-        entry = LedgerEntry(
-            id=self.next_id,
-            envelope_id=envelope_id,
-            kind=kind,
-            amount=amount,
-            budget_year=year,
-            value_date=on,
-            reference=reference,
-            reason=reason,
-            commitment_id=commitment_id,
-            actor_id=None,
-            actor_label=ACTOR_LABEL,
-            recorded_at=_at(on, 11).astimezone(UTC),
-        )
-        payload = self._payload(entry)
-        if not self.checked:
-            assert payload == canonical(entry), "demo ledger payload differs from canonical()"
-            self.checked = True
-        head = link(self.heads.get(envelope_id, ""), payload)
-        entry.chain_hash = head
-        self.heads[envelope_id] = head
-        self.next_id += 1
-        cents = _cents(amount)
-        if kind == EntryKind.ALLOCATION:
-            self.allocated[envelope_id] += cents
-        elif kind in (EntryKind.COMMITMENT, EntryKind.DECOMMITMENT):
-            sign = 1 if kind == EntryKind.COMMITMENT else -1
-            for pk in self._ancestors(envelope_id):
-                self.committed[pk] += sign * cents
-        self.pending.append(entry)
-        if len(self.pending) >= BATCH * 4:
-            self.flush()
-        return entry.id
-
-    def flush(self) -> None:
-        if self.pending:
-            LedgerEntry.objects.bulk_create(self.pending, batch_size=BATCH)
-            self.written += len(self.pending)
-            self.pending = []
-
-    def _constrained(self, pk: int) -> bool:
-        env = self.envelopes[pk]
-        return env.parent_id is None or env.cap is not None
-
-    def close(self, top_up_on: date) -> int:
-        """Top up over-committed envelopes, write the rest, advance the running totals."""
-        topups = 0
-        for pk in sorted(set(self.committed) | set(self.allocated)):
-            if not self._constrained(pk):
-                continue
-            balance = self.balances.get(pk)
-            allocated = (balance.allocated_cents if balance else 0) + self.allocated[pk]
-            committed = (balance.committed_cents if balance else 0) + self.committed[pk]
-            if committed > allocated:
-                # Whole millions of euros, on the envelope's own year (or the plan's first).
-                missing = -(-(committed - allocated) // 100_000_000) * 1_000_000
-                year = self.envelopes[pk].budget_year or top_up_on.year
-                self.add(
-                    envelope_id=pk,
-                    kind=EntryKind.ALLOCATION,
-                    amount=Decimal(missing),
-                    year=year,
-                    on=top_up_on,
-                    reference=f"DEMO-ABONDEMENT-{pk}",
-                    reason="Abondement (données de démonstration)",
-                )
-                topups += 1
-        self.flush()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for sql in connection.ops.sequence_reset_sql(no_style(), [LedgerEntry]):
-                    cursor.execute(sql)
-        for pk in sorted(set(self.committed) | set(self.allocated) | set(self.heads)):
-            if pk not in self.balances:
-                self.balances[pk] = EnvelopeBalance.objects.create(
-                    envelope_id=pk, constrained=self._constrained(pk)
-                )
-            EnvelopeBalance.objects.filter(envelope_id=pk).update(
-                allocated_cents=F("allocated_cents") + self.allocated[pk],
-                committed_cents=F("committed_cents") + self.committed[pk],
-                chain_head=self.heads.get(pk, ""),
-            )
-        return topups
-
-
 def ensure_plans() -> None:
-    from plania.plans.services import plan_load
-
     if (
         Envelope.objects.filter(code="ia-axe-1-rd").exists()
         and Envelope.objects.filter(code="startup-industrie-demain-2025").exists()
@@ -484,22 +224,19 @@ def generate(
     calls = []
     for scheme, version, code, years in CALLS:
         for year in years:
-            calls.append(
-                (
-                    Call.objects.create(
-                        reference=f"demo-data-{seed}-{scheme}-{year}",
-                        scheme_code=scheme,
-                        scheme_version=version,
-                        envelope=envelopes[code],
-                        title_fr=f"{scheme} {year} (données de démonstration)",
-                        title_en=f"{scheme} {year} (demo data)",
-                        opens_at=_at(date(year, 1, 15), 9),
-                        closes_at=_at(date(year, 4, 30), 12),
-                        created_by=officer,
-                    ),
-                    year,
+            with clock(at(date(year, 1, 6), 9)):
+                call = call_open(
+                    scheme_code=scheme,
+                    version=version,
+                    envelope=envelopes[code],
+                    opens_at=at(date(year, 1, 15), 9),
+                    closes_at=at(date(year, 4, 30), 12),
+                    title_fr=f"{scheme} {year} (données de démonstration)",
+                    title_en=f"{scheme} {year} (demo data)",
+                    reference=f"demo-data-{seed}-{scheme}-{year}",
+                    actor=officer,
                 )
-            )
+            calls.append((call, year))
 
     # -- companies ----------------------------------------------------------------------
     companies = []
@@ -532,7 +269,7 @@ def generate(
                 departement=dep,
                 verified=True,
                 data_source=DataSource.SIRENE_STOCK,
-                refreshed_at=_at(date(2025, 1, 6), 3),
+                refreshed_at=at(date(2025, 1, 6), 3),
                 created_by=people["applicant"],
             )
         )
@@ -553,11 +290,11 @@ def generate(
             state = _weighted(rng, AWARD_STATES)
         else:
             state = _weighted(rng, OTHER_STATES)
-        requested = _money(rng.randrange(20_000, 400_000, 500))
+        requested = money(rng.randrange(20_000, 400_000, 500))
         filed = state not in (ApplicationState.DRAFT, ApplicationState.WITHDRAWN) or (
             state == ApplicationState.WITHDRAWN and rng.random() < 0.5
         )
-        submitted = _at(date(year, 2, 1) + timedelta(days=rng.randrange(85)), 9 + i % 8)
+        submitted = at(date(year, 2, 1) + timedelta(days=rng.randrange(85)), 9 + i % 8)
         reference = f"D{seed % 1000:03d}-{year}-{i:07d}"
         apps.append(
             Application(
@@ -594,13 +331,13 @@ def generate(
         key = (year, month)
         if key not in sessions:
             held = date(year, month, 12)
-            sessions[key] = CommitteeSession.objects.create(
-                held_on=held,
-                title=f"Commission permanente {month:02d}/{year} (données de démonstration)",
-                deliberation_prefix=f"CP/{year}-{month:02d}-D{seed}",
-                state=SessionState.HELD if held <= AS_OF else SessionState.PLANNED,
-                created_by=committee,
-            )
+            with clock(at(held, 9)):
+                sessions[key] = session_create(
+                    held_on=held,
+                    title=f"Commission permanente {month:02d}/{year} (données de démonstration)",
+                    deliberation_prefix=f"CP/{year}-{month:02d}-D{seed}",
+                    actor=committee,
+                )
         return sessions[key]
 
     decided = {
@@ -608,42 +345,46 @@ def generate(
         ApplicationState.REJECTED,
         *[s for s, _w in AWARD_STATES],
     }
+    amounts = Amounts()
     proposals, items, award_specs = [], [], []
     positions: dict[int, int] = defaultdict(int)
     for app, (call, year, requested, submitted) in zip(apps, plans, strict=True):
         if app.state not in decided:
             continue
-        startup = call.scheme_code == "startup-industrie-demain"
         favourable = app.state != ApplicationState.REJECTED
-        computed = requested
-        amount = computed if favourable else Decimal(0)
-        # One award in ten below the SCDL threshold; startups: half of it as an advance.
-        if favourable and rng.random() < 0.1:
-            amount = computed = _money(rng.randrange(8_000, 23_000, 100))
-        advance = _money(amount / 2) if startup and favourable else Decimal(0)
-        grant = amount - advance
-        basis = (LegalBasis.GBER_ART22 if startup else LegalBasis.DE_MINIMIS) if favourable else ""
         proposed_at = submitted + timedelta(days=45)
+        day = proposed_at.date()
+        eligible_cost = money(requested * 2)
+        computed = amounts.figures(call, requested=requested, eligible_cost=eligible_cost, on=day)
+        figures = computed
+        # One proposal in ten is lowered below the SCDL threshold by the officer; the
+        # rules core computes it again on the lowered request, as proposal_create does.
+        if favourable and rng.random() < 0.1:
+            lowered = money(rng.randrange(8_000, 23_000, 100))
+            figures = amounts.figures(call, requested=lowered, eligible_cost=eligible_cost, on=day)
+        startup = call.scheme_code == "startup-industrie-demain"
+        basis = (LegalBasis.GBER_ART22 if startup else LegalBasis.DE_MINIMIS) if favourable else ""
+        zero = Decimal("0.00")
         proposal = Proposal(
             application=app,
             envelope=call.envelope,
             officer=officer,
             recommendation=Recommendation.FAVOURABLE if favourable else Recommendation.UNFAVOURABLE,
             summary="Proposition (données de démonstration).",
-            amount=amount,
-            grant_amount=grant,
-            advance_amount=advance,
-            advance_gge_amount=_money(advance * Decimal("0.1")),
-            total_gge_amount=grant + _money(advance * Decimal("0.1")),
-            computed_amount=computed,
+            amount=figures.aid if favourable else zero,
+            grant_amount=figures.grant if favourable else zero,
+            advance_amount=figures.advance if favourable else zero,
+            advance_gge_amount=figures.advance_gge if favourable else zero,
+            total_gge_amount=figures.grant + figures.advance_gge if favourable else zero,
+            computed_amount=computed.aid,
             requested_amount=requested,
-            eligible_cost=_money(requested * 2),
+            eligible_cost=eligible_cost,
             legal_basis=basis,
             de_minimis_status="fits",
             de_minimis={},
             scheme_code=call.scheme_code,
             scheme_version=call.scheme_version,
-            rules_date=proposed_at.date(),
+            rules_date=day,
             rules={},
             officer_score=Decimal(rng.randrange(40, 95)),
             created_at=proposed_at,
@@ -656,7 +397,6 @@ def generate(
         positions[session.pk] += 1
         position = positions[session.pk]
         deliberation = f"{session.deliberation_prefix}/{position}"
-        approved = app.state != ApplicationState.REJECTED
         items.append(
             AgendaItem(
                 session=session,
@@ -665,43 +405,48 @@ def generate(
                 envelope=call.envelope,
                 beneficiary_name=app.company.name,
                 dossier_reference=app.reference,
-                proposed_total=amount,
-                proposed_grant=grant,
-                proposed_advance=advance,
+                proposed_total=proposal.amount,
+                proposed_grant=proposal.grant_amount,
+                proposed_advance=proposal.advance_amount,
                 legal_basis=basis,
                 recommendation=proposal.recommendation,
-                outcome=Outcome.APPROVED if approved else Outcome.REJECTED,
-                approved_grant=grant if approved else None,
-                approved_advance=advance if approved else None,
-                reason="" if approved else "Projet insuffisamment innovant (démonstration).",
+                outcome=Outcome.APPROVED if favourable else Outcome.REJECTED,
+                approved_grant=proposal.grant_amount if favourable else None,
+                approved_advance=proposal.advance_amount if favourable else None,
+                reason="" if favourable else "Projet insuffisamment innovant (démonstration).",
                 deliberation_reference=deliberation,
                 decided_on=session.held_on,
                 decided_by=committee,
-                decided_at=_at(session.held_on, 16),
+                decided_at=at(session.held_on, 16),
             )
         )
-        if approved:
-            award_specs.append((app, call, items[-1], proposal))
+        if favourable:
+            award_specs.append((app, call, items[-1], proposal, figures))
     Proposal.objects.bulk_create(proposals, batch_size=BATCH)
     AgendaItem.objects.bulk_create(items, batch_size=BATCH)
+    # Every item decided: the sessions held by AS_OF are closed, as the committee would.
+    for session in sessions.values():
+        if session.held_on <= AS_OF:
+            with clock(at(session.held_on, 18)):
+                session_close(session=session, actor=committee)
     counts.proposals, counts.sessions = len(proposals), len(sessions)
 
     # -- awards and their money ---------------------------------------------------------
-    ledger = Ledger()
+    ledger = LedgerBatch(actor_label=ACTOR_LABEL)
     award_rows, later = [], []
-    for n, (app, call, item, proposal) in enumerate(award_specs):
+    for n, (app, call, item, proposal, figures) in enumerate(award_specs):
         decided_on = item.decided_on
-        year = call.envelope.budget_year or decided_on.year
+        year = ledger.year(call.envelope_id, decided_on)
         reference = f"AID-D{seed % 1000:03d}-{n:06d}"
-        commitment = ledger.add(
+        commitment = ledger.commit(
             envelope_id=call.envelope_id,
-            kind=EntryKind.COMMITMENT,
             amount=proposal.amount,
-            year=year,
+            budget_year=year,
             on=decided_on,
             reference=item.deliberation_reference,
             reason=f"Engagement {reference}",
         )
+        total_gge = proposal.grant_amount + figures.award_advance_gge
         award_rows.append(
             Award(
                 reference=reference,
@@ -718,29 +463,31 @@ def generate(
                 total=proposal.amount,
                 grant=proposal.grant_amount,
                 advance=proposal.advance_amount,
-                advance_gge=proposal.advance_gge_amount,
-                total_gge=proposal.total_gge_amount,
+                advance_gge=figures.award_advance_gge,
+                total_gge=total_gge,
                 legal_basis=proposal.legal_basis,
-                de_minimis_amount=proposal.total_gge_amount
+                de_minimis_amount=total_gge
                 if proposal.legal_basis == LegalBasis.DE_MINIMIS
                 else Decimal(0),
-                deferral_periods=1,
-                n_instalments=8,
+                deferral_periods=DEMO_TERMS.deferral_periods,
+                n_instalments=DEMO_TERMS.n_instalments,
+                frequency=DEMO_TERMS.frequency,
+                forgiveness_share=DEMO_TERMS.forgiveness_share_on_failure,
                 on_signature_share=Decimal("0.5"),
                 deliberation_reference=item.deliberation_reference,
                 decided_on=decided_on,
                 state=app.state,
             )
         )
-        later.append((year, commitment))
+        later.append(commitment)
     ledger.flush()
     awards = Award.objects.bulk_create(award_rows, batch_size=BATCH)
     counts.awards = len(awards)
 
     agreements, lines, requests, pay_specs = [], [], [], []
-    for award, (_year, commitment) in zip(awards, later, strict=True):
+    for award, commitment in zip(awards, later, strict=True):
         signed = award.state != AwardState.APPROVED
-        signed_at = _at(award.decided_on + timedelta(days=20), 15) if signed else None
+        signed_at = at(award.decided_on + timedelta(days=20), 15) if signed else None
         small = award.total <= THRESHOLD
         agreements.append(
             Agreement(
@@ -748,7 +495,7 @@ def generate(
                 stored_name=f"demo-data/{award.reference}.pdf",
                 sha256=hashlib.sha256(award.reference.encode()).hexdigest(),
                 size=0,
-                generated_at=_at(award.decided_on + timedelta(days=2)),
+                generated_at=at(award.decided_on + timedelta(days=2)),
                 signed_at=signed_at,
                 signed_by=people["applicant"] if signed else None,
                 signer_name="Représentant légal (démo)" if signed else "",
@@ -757,35 +504,31 @@ def generate(
                 else "",
             )
         )
-        first = _money(award.total * award.on_signature_share)
-        amounts = [first, award.total - first]
+        first = money(award.total * award.on_signature_share)
+        amounts_due = [first, award.total - first]
         kinds = [ScheduleKind.ON_SIGNATURE, ScheduleKind.ON_FINAL_REPORT]
         paid_lines = {AwardState.IN_PAYMENT: 1, AwardState.CLOSED: 2}.get(award.state, 0)
-        for position, (kind, amount) in enumerate(zip(kinds, amounts, strict=True), start=1):
+        for position, (kind, amount) in enumerate(zip(kinds, amounts_due, strict=True), start=1):
             line = ScheduledPayment(award=award, position=position, kind=kind, amount=amount)
             lines.append(line)
             if position <= paid_lines:
                 assert signed_at is not None
-                ordered_on = (
-                    signed_at.date() + timedelta(days=10)
-                    if position == 1
-                    else signed_at.date() + timedelta(days=200)
-                )
+                ordered_on = signed_at.date() + timedelta(days=10 if position == 1 else 200)
                 pay_specs.append((award, line, amount, ordered_on, commitment))
     Agreement.objects.bulk_create(agreements, batch_size=BATCH)
     ScheduledPayment.objects.bulk_create(lines, batch_size=BATCH)
 
     payments, instalments, repay_specs = [], [], []
     for n, (award, line, amount, ordered_on, commitment) in enumerate(pay_specs):
-        entry = ledger.add(
-            envelope_id=award.envelope_id,
-            kind=EntryKind.PAYMENT,
-            amount=amount,
-            year=ledger.year(award.envelope_id, ordered_on),
-            on=ordered_on,
-            reference=f"MANDAT-D{seed % 1000:03d}-{n:07d}",
-            reason=f"Versement {award.reference}",
+        number = f"MANDAT-D{seed % 1000:03d}-{n:07d}"
+        budget_year = ledger.year(award.envelope_id, ordered_on)
+        entry = ledger.pay(
             commitment_id=commitment,
+            amount=amount,
+            budget_year=budget_year,
+            on=ordered_on,
+            reference=number,
+            reason=f"Versement {award.reference}",
         )
         requests.append(
             PaymentRequest(
@@ -794,45 +537,45 @@ def generate(
                 amount=amount,
                 state=RequestState.ORDERED,
                 requested_by=people["applicant"],
-                requested_at=_at(ordered_on - timedelta(days=8)),
+                requested_at=at(ordered_on - timedelta(days=8)),
                 certified_amount=amount,
                 certified_by=officer,
-                certified_at=_at(ordered_on - timedelta(days=4)),
+                certified_at=at(ordered_on - timedelta(days=4)),
             )
         )
-        advance_part = _money(amount * award.advance / award.total)
+        advance_part = money(amount * award.advance / award.total)
         payments.append(
             Payment(
                 award=award,
-                number=f"MANDAT-D{seed % 1000:03d}-{n:07d}",
+                number=number,
                 amount=amount,
                 grant_part=amount - advance_part,
                 advance_part=advance_part,
                 ordered_on=ordered_on,
-                budget_year=ledger.year(award.envelope_id, ordered_on),
+                budget_year=budget_year,
                 ledger_entry_id=entry,
                 ordered_by=finance,
-                ordered_at=_at(ordered_on, 12),
+                ordered_at=at(ordered_on, 12),
             )
         )
-        if line.position == 2 and award.advance > 0:
-            # The advance is repaid in eight quarterly instalments after one quarter.
-            share = _money(award.advance / 8)
-            for k in range(8):
-                due = ordered_on + timedelta(days=91 * (k + 1))
-                value = share if k < 7 else award.advance - share * 7
+        if line.position == 1 and award.advance > 0:
+            # The advance's schedule from its first payment (rules core), as payment_order
+            # makes it; one advance in five falls into arrears after two instalments.
+            schedule = repayment_schedule(
+                principal=award.advance, start=ordered_on, terms=DEMO_TERMS
+            )
+            for due in schedule:
                 instalment = Instalment(
                     award=award,
-                    number=k + 1,
-                    due_on=due,
-                    amount=value,
-                    reference=f"{award.reference}-E{k + 1:02d}",
+                    number=due.number,
+                    due_on=due.due,
+                    amount=due.amount,
+                    reference=instalment_reference(award, due.number),
                 )
                 instalments.append(instalment)
-                # One advance in five falls into arrears after its second instalment.
-                late = int(award.reference[-6:]) % 5 == 0 and k >= 2
-                if due <= AS_OF and not late:
-                    repay_specs.append((award, instalment, due, commitment))
+                late = int(award.reference[-6:]) % 5 == 0 and due.number > 2
+                if due.due <= AS_OF and not late:
+                    repay_specs.append((award, instalment, commitment))
     ledger.flush()
     PaymentRequest.objects.bulk_create(requests, batch_size=BATCH)
     for payment, request in zip(payments, requests, strict=True):
@@ -840,16 +583,15 @@ def generate(
     Payment.objects.bulk_create(payments, batch_size=BATCH)
     Instalment.objects.bulk_create(instalments, batch_size=BATCH)
     repayments = []
-    for award, instalment, due, commitment in repay_specs:
-        entry = ledger.add(
-            envelope_id=award.envelope_id,
-            kind=EntryKind.REPAYMENT,
+    for award, instalment, commitment in repay_specs:
+        due = instalment.due_on
+        entry = ledger.repay(
+            commitment_id=commitment,
             amount=instalment.amount,
-            year=ledger.year(award.envelope_id, due),
+            budget_year=ledger.year(award.envelope_id, due),
             on=due,
             reference=instalment.reference,
             reason=f"Remboursement {award.reference}",
-            commitment_id=commitment,
         )
         repayments.append(
             Repayment(
@@ -861,7 +603,7 @@ def generate(
                 source=RepaymentSource.MANUAL,
                 ledger_entry_id=entry,
                 recorded_by=finance,
-                recorded_at=_at(due, 17),
+                recorded_at=at(due, 17),
             )
         )
     # The entries the awards, payments and repayments point at must exist first.
@@ -872,31 +614,47 @@ def generate(
     # -- filler movements (bench) -------------------------------------------------------
     filler = [envelopes[c] for c in FILLER_ENVELOPES if c in envelopes]
     n = 0
-    while ledger.written + len(ledger.pending) + 2 <= entries:
+    while ledger.count + 2 <= entries:
         env = filler[n % len(filler)]
         year = env.budget_year or YEARS[rng.randrange(len(YEARS))]
         on = date(year, 1 + rng.randrange(12), 1 + rng.randrange(28))
         amount = Decimal(rng.randrange(100_000, 2_000_000)) / 100
-        commitment = ledger.add(
+        reference = f"MVT-D{seed % 1000:03d}-{n:08d}"
+        commitment = ledger.commit(
             envelope_id=env.pk,
-            kind=EntryKind.COMMITMENT,
             amount=amount,
-            year=year,
+            budget_year=year,
             on=on,
-            reference=f"MVT-D{seed % 1000:03d}-{n:08d}",
+            reference=reference,
             reason="Mouvement de démonstration",
         )
-        ledger.add(
-            envelope_id=env.pk,
-            kind=EntryKind.PAYMENT,
-            amount=_money(amount / 2) or CENT,
-            year=year,
-            on=on,
-            reference=f"MVT-D{seed % 1000:03d}-{n:08d}-P",
-            reason="Mouvement de démonstration",
+        ledger.pay(
             commitment_id=commitment,
+            amount=money(amount / 2) or CENT,
+            budget_year=year,
+            on=on,
+            reference=f"{reference}-P",
+            reason="Mouvement de démonstration",
         )
         n += 1
-    counts.topups = ledger.close(date(2024, 1, 2))
-    counts.ledger_entries = ledger.written
+    counts.topups = top_up(ledger, on=date(2024, 1, 2))
+    ledger.close()
+    counts.ledger_entries = ledger.count
     return counts
+
+
+def top_up(ledger: LedgerBatch, *, on: date) -> int:
+    """Credits for every envelope the demo's commitments would over-commit: an allocation
+    of the whole millions of euros it lacks, on its budget year."""
+    shortfalls = ledger.shortfalls()
+    for pk, missing in sorted(shortfalls.items()):
+        millions = -(-missing // 1_000_000) * 1_000_000
+        ledger.allocate(
+            envelope_id=pk,
+            amount=Decimal(millions),
+            budget_year=ledger.year(pk, on),
+            on=on,
+            reference=f"DEMO-ABONDEMENT-{pk}",
+            reason="Abondement (données de démonstration)",
+        )
+    return len(shortfalls)
