@@ -35,7 +35,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -648,7 +648,7 @@ def top_up(ledger: LedgerBatch, *, on: date) -> int:
     of the whole millions of euros it lacks, on its budget year."""
     shortfalls = ledger.shortfalls()
     for pk, missing in sorted(shortfalls.items()):
-        millions = -(-missing // 1_000_000) * 1_000_000
+        millions = (missing / 1_000_000).to_integral_value(rounding=ROUND_CEILING) * 1_000_000
         ledger.allocate(
             envelope_id=pk,
             amount=Decimal(millions),
