@@ -68,12 +68,10 @@ from plania.awards.models import (
     ScheduledPayment,
 )
 from plania.awards.services import instalment_reference, session_close, session_create
-from plania.companies.enums import DataSource
-from plania.companies.models import Company
-from plania.companies.sirene import head_office_siret, sample_siren
 from plania.core.chain import canonical, link
 from plania.demo.amounts import Amounts, money
 from plania.demo.common import AS_OF, DEMO_TERMS, at, clock
+from plania.demo.companies import BATCH, demo_companies, weighted
 from plania.demo.history import history
 from plania.instruction.enums import Recommendation
 from plania.instruction.models import Proposal
@@ -88,28 +86,6 @@ ACTOR_LABEL = "plania demo_data"
 CENT = Decimal("0.01")
 THRESHOLD = Decimal("23000")
 
-# Occitanie départements, weighted (Haute-Garonne and Hérault host most AI companies).
-DEPARTEMENTS = [
-    ("31", 38),
-    ("34", 24),
-    ("30", 7),
-    ("66", 5),
-    ("81", 5),
-    ("11", 4),
-    ("12", 3),
-    ("65", 3),
-    ("82", 3),
-    ("32", 2),
-    ("46", 2),
-    ("09", 2),
-    ("48", 2),
-]
-SIZE_BANDS = [("00", 10), ("01", 20), ("02", 20), ("03", 15), ("11", 15), ("12", 10), ("21", 6)]
-SIZE_BANDS += [("22", 3), ("31", 1)]
-NAF = ["62.01Z", "62.02A", "72.19Z", "58.29C", "63.11Z", "71.12B", "26.51B"]
-WORDS_A = ["Vision", "Neuro", "Pyrène", "Garonne", "Occi", "Canal", "Tarn", "Aude", "Causse"]
-WORDS_B = ["IA", "Data", "Robotique", "Quantique", "Santé", "Agro", "Spatial", "Énergie"]
-WORDS_C = ["Labs", "Systems", "Technologies", "Analytics", "Solutions", "Innovation", ""]
 # Non-awarded dossiers: state and weight. Awarded ones are spread over the award states.
 OTHER_STATES = [
     (ApplicationState.DRAFT, 18),
@@ -143,11 +119,6 @@ FILLER_ENVELOPES = [
     "startup-industrie-demain-2025",
 ]
 YEARS = (2024, 2025, 2026, 2027, 2028)
-BATCH = 5000
-
-
-def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
-    return rng.choices([c for c, _w in choices], weights=[w for _c, w in choices])[0]
 
 
 @dataclass
@@ -199,11 +170,6 @@ def _people() -> dict[str, Any]:
     }
 
 
-def _company_name(rng: random.Random, i: int) -> str:
-    parts = [rng.choice(WORDS_A) + rng.choice(WORDS_B).lower(), rng.choice(WORDS_C)]
-    return " ".join(p for p in parts if p) + f" {i:05d}"
-
-
 def already_generated(seed: int) -> bool:
     return Call.objects.filter(reference__startswith=f"demo-data-{seed}-").exists()
 
@@ -239,41 +205,7 @@ def generate(
             calls.append((call, year))
 
     # -- companies ----------------------------------------------------------------------
-    companies = []
-    first_index = seed * 1_000_003 % 50_000_000
-    # SIRENs of the sample of `seed`, skipping any already in the database (demo_setup's).
-    sirens: list[str] = []
-    index = first_index
-    while len(sirens) < applications:
-        wanted = [sample_siren(index + k, seed=seed) for k in range(applications - len(sirens))]
-        index += len(wanted)
-        taken = set()
-        for start in range(0, len(wanted), BATCH):
-            chunk = wanted[start : start + BATCH]
-            taken |= set(Company.objects.filter(siren__in=chunk).values_list("siren", flat=True))
-        sirens += [s for s in wanted if s not in taken]
-    for i, siren in enumerate(sirens):
-        dep = _weighted(rng, DEPARTEMENTS)
-        sole = rng.random() < 0.03
-        companies.append(
-            Company(
-                siren=siren,
-                name=_company_name(rng, i),
-                creation_date=date(2008, 1, 1) + timedelta(days=rng.randrange(18 * 365)),
-                naf_code=rng.choice(NAF),
-                size_band=_weighted(rng, SIZE_BANDS),
-                category="PME",
-                legal_category="1000" if sole else rng.choice(["5710", "5710", "5499", "5720"]),
-                head_office_siret=head_office_siret(siren, 1 + rng.randrange(3)),
-                postcode=f"{dep}{rng.randrange(10)}{rng.choice(['00', '10', '20', '50'])}",
-                departement=dep,
-                verified=True,
-                data_source=DataSource.SIRENE_STOCK,
-                refreshed_at=at(date(2025, 1, 6), 3),
-                created_by=people["applicant"],
-            )
-        )
-    companies = Company.objects.bulk_create(companies, batch_size=BATCH)
+    companies = demo_companies(rng, seed=seed, n=applications, created_by=people["applicant"])
     counts.companies = len(companies)
 
     # -- dossiers -----------------------------------------------------------------------
@@ -287,9 +219,9 @@ def generate(
         # Half of the dossiers go to the startup programme's call, half to the R&D calls.
         call, year = startup_call if rng.random() < 0.5 else rd_calls[rng.randrange(len(rd_calls))]
         if i in awarded:
-            state = _weighted(rng, AWARD_STATES)
+            state = weighted(rng, AWARD_STATES)
         else:
-            state = _weighted(rng, OTHER_STATES)
+            state = weighted(rng, OTHER_STATES)
         requested = money(rng.randrange(20_000, 400_000, 500))
         filed = state not in (ApplicationState.DRAFT, ApplicationState.WITHDRAWN) or (
             state == ApplicationState.WITHDRAWN and rng.random() < 0.5
