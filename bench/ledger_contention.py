@@ -8,7 +8,7 @@ actor, on the envelopes real calls commit on. The plan comes from the plan file 
 project ships, loaded with `plan_load` (as `plania load_plan` does):
 
 - `ia-axe-1-rd`, the R&D sub-envelope of axis 1, the envelope of the `ia-rd-projets`
-  calls (plania.core.demo.CALLS): two levels, the axis's root and the sub-envelope;
+  calls (plania.demo.scale.CALLS): two levels, the axis's root and the sub-envelope;
 - `ia-axe-1-rd-<year>`, an annual vote under it (budget_year set), added by a revision of
   the same plan file (a copy with one more envelope, loaded with `plan_load` again): three
   levels, the deepest tree a call's envelope has here.
@@ -61,7 +61,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
 PLAN_FILE = ROOT / "plania" / "data" / "plans" / "occitanie-ia-2024-2028.yaml"
-CALL_ENVELOPE = "ia-axe-1-rd"  # the ia-rd-projets calls' envelope (plania.core.demo.CALLS)
+CALL_ENVELOPE = "ia-axe-1-rd"  # the ia-rd-projets calls' envelope (plania.demo.scale.CALLS)
 BUDGET_YEAR = 2025
 ANNUAL_ENVELOPE = f"{CALL_ENVELOPE}-{BUDGET_YEAR}"
 # A fifth of the R&D envelope's EUR 18M, voted for one year.
@@ -158,9 +158,9 @@ def prepare(url: str) -> dict[str, list[int]]:
     from django.core.management import call_command
     from django.db import connection
 
+    from plania.ledger.plan_load import plan_load
     from plania.ledger.services import _ancestors
     from plania.plans.models import Envelope
-    from plania.plans.services import plan_load
 
     call_command("migrate", verbosity=0, interactive=False)
     plan_load(path=PLAN_FILE, actor_label="bench/ledger_contention.py")

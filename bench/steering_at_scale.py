@@ -16,12 +16,12 @@ runs `migrate` on it (so a new migration, e.g. an index, applies), and does not 
 at the end. A reused database has been measured before: its pages are no colder than
 PostgreSQL's buffers left them. Report the figures of a fresh run (without --keep).
 
-The data comes from the `plania demo_data` generator (plania.core.demo): companies,
+The data comes from the `plania demo_data` generator (plania.demo.scale): companies,
 dossiers in every state, ~5% of them awarded (proposal, agenda item, agreement, schedule,
 payments, repayments), and small commitment/payment pairs spread over the plan's envelopes
-and years until the ledger holds at least --entries entries. Chain hashes are computed in
-Python while generating and the running totals set, so `plania verify_integrity` would
-pass on it (not run here: it walks every row).
+and years until the ledger holds at least --entries entries. The ledger is written by
+plania.ledger.batch.LedgerBatch (chain hashes and running totals by the ledger's own
+code), so `plania verify_integrity` would pass on it (not run here: it walks every row).
 
 Then VACUUM (ANALYZE), as autovacuum would have done in a running database (see the comment
 in run(): the steering page reads the ledger through an index-only scan, which needs the
@@ -205,7 +205,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from plania.accounts.roles import Role
     from plania.awards.models import Award
-    from plania.core.demo import generate
+    from plania.demo.scale import generate
     from plania.ledger.models import LedgerEntry
     from plania.opendata import scdl
     from plania.steering.selectors import steering_overview

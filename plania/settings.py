@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "plania.opendata",
     "plania.steering",
     "plania.privacy",
+    "plania.api",
+    "plania.demo",
     "plania.web",
 ]
 

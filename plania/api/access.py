@@ -1,4 +1,4 @@
-"""One declared access rule per API operation (issue 7 item 1), as `plania.core.access`
+"""One declared access rule per API operation (issue 7 item 1), as `plania.accounts.access`
 does for the web's routes: the rule is enforced and recorded on the operation's function
 (`func.access_policy`), so that a test can walk the API and fail for an operation without
 one (tests/security/test_route_policies.py), and a matrix check what each role gets
@@ -8,7 +8,7 @@ one (tests/security/test_route_policies.py), and a matrix check what each role g
     @api_access("verified", objects="member of the dossier's company")
     def get_application(request, reference): ...
 
-`who` is one of plania.core.access.WHO; `also` other roles admitted by a role rule.
+`who` is one of plania.accounts.access.WHO; `also` other roles admitted by a role rule.
 
 - public: anyone, without authentication (the router's auth is not asked: `auth=None`);
 - authenticated: the router's authentication (a token or the session), else 401;
@@ -31,9 +31,14 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
+from plania.accounts.access import BASIC, WHO, Policy, has_role
 from plania.api.errors import ApiRefusal
-from plania.core.access import BASIC, WHO, Policy, has_role
-from plania.security.twofactor import STAFF_ROLES, second_factor_enabled
+from plania.security.twofactor import (
+    SECOND_FACTOR_CODE,
+    STAFF_ROLES,
+    second_factor_enabled,
+    second_factor_message,
+)
 
 Func = Callable[..., Any]
 
@@ -43,11 +48,7 @@ def unverified_refusal() -> ApiRefusal:
 
 
 def second_factor_refusal() -> ApiRefusal:
-    return ApiRefusal(
-        403,
-        _("Confirmez d'abord votre identité avec le code de votre application d'authentification."),
-        code="second_factor",
-    )
+    return ApiRefusal(403, second_factor_message(), code=SECOND_FACTOR_CODE)
 
 
 def _session_without_second_factor(request: HttpRequest) -> bool:

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from plania.core.errors import error_body, error_json
+
 # Codes that the framework's answers carry; operations add their own (`deadline`,
 # `state`, `stale`, `too_big`...), listed with each operation.
 NOT_FOUND = "not_found"
@@ -70,17 +72,6 @@ class ApiRefusal(HttpError):
         self.errors = {field: list(messages) for field, messages in (errors or {}).items()}
 
 
-def error_body(
-    detail: str, code: str, errors: Mapping[str, Sequence[str]] | None = None, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "detail": str(detail),
-        "code": code,
-        "errors": {str(f): [str(m) for m in messages] for f, messages in (errors or {}).items()},
-        **extra,
-    }
-
-
 def refusal(
     status: int,
     detail: str,
@@ -90,13 +81,6 @@ def refusal(
 ) -> Status[dict[str, Any]]:
     """What an operation returns to refuse: `return refusal(409, exc.message, exc.code)`."""
     return Status(status, error_body(detail, code or CODES.get(status, "error"), errors, **extra))
-
-
-def error_json(
-    status: int, detail: str, code: str, errors: Mapping[str, Sequence[str]] | None = None
-) -> JsonResponse:
-    """The format outside django-ninja (middleware, Django's 404 and 500 handlers)."""
-    return JsonResponse(error_body(detail, code, errors), status=status)
 
 
 def errors_of(*statuses: int, model: type[Schema] = ApiError) -> dict[int, type[Schema]]:

@@ -22,13 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
+from plania.accounts.access import has_role
 from plania.accounts.auth import api_auth
 from plania.accounts.roles import Role
 from plania.accounts.selectors import user_by_email
 from plania.api.access import api_access
 from plania.api.errors import ApiError, ApiRefusal, refusal
 from plania.applications.models import Application
-from plania.core.access import has_role
 from plania.instruction import selectors, services
 from plania.instruction.models import ExpertInvitation, InternalNote, Proposal, Review
 from plania.instruction.naf import section_of

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.urls import URLPattern
 from ninja import NinjaAPI
 
+from plania.accounts.access import Policy
 from plania.api.accounts import router as accounts_router
 from plania.api.applications import router as applications_router
 from plania.api.awards import router as awards_router
@@ -29,7 +30,6 @@ from plania.api.instruction import router as instruction_router
 from plania.api.messaging import router as messaging_router
 from plania.api.plans import router as plans_router
 from plania.api.steering import router as steering_router
-from plania.core.access import Policy
 
 # django-ninja's own routes: the description is public, as the API's shape is (the rules
 # are in each operation); the root answers 404.

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from plania.applications.calls import call_problems
 from plania.applications.enums import EDITABLE_STATES, ApplicationState, CallStatus
 from plania.core.models import AppendOnlyError, AppendOnlyModel
 
@@ -100,8 +101,6 @@ class Call(models.Model):
         return scheme_version(self.scheme_code, self.scheme_version)
 
     def clean(self) -> None:
-        from plania.applications.services import call_problems
-
         problems = call_problems(
             scheme_code=self.scheme_code,
             version=self.scheme_version,

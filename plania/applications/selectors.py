@@ -73,7 +73,7 @@ def call_applications_of(user, call: Call) -> QuerySet[Application]:  # type: ig
 def call_rules_date(call: Call, scheme: Scheme, now: datetime | None = None) -> date:
     """The day a call's rules are read on before filing (catalogue, pre-check, preview):
     today in Paris, kept within the call's period and the scheme version's validity."""
-    from plania.applications.services import paris
+    from plania.applications.calls import paris
 
     now = now or timezone.now()
     day = max(paris(now).date(), paris(call.opens_at).date())

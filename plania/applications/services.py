@@ -12,19 +12,18 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from plania.applications import emails, workflow
+from plania.applications.calls import call_problems, paris, paris_text
 from plania.applications.eligibility import (
     company_inputs,
     eligibility_json,
@@ -63,11 +62,9 @@ from plania.rules.params import ParameterNotInForce
 from plania.rules.schemes import Scheme
 from plania.schemes.selectors import scheme_version
 
-PARIS = ZoneInfo("Europe/Paris")
 # Longest text kept for one typed value: what a person types is kept, within reason.
 RAW_MAX = 20_000
 ROW_TEXT_MAX = 60
-_TICK = timedelta(microseconds=1)
 
 
 class ApplicationError(Exception):
@@ -88,70 +85,7 @@ class ApplicationError(Exception):
         self.current_version = current_version
 
 
-def paris(moment: datetime) -> datetime:
-    return timezone.localtime(moment, PARIS)
-
-
-def paris_text(moment: datetime) -> tuple[str, str]:
-    """(date, time) of an instant in Europe/Paris, as the active language writes them."""
-    local = paris(moment)
-    return date_format(local, "j F Y"), local.strftime("%H:%M:%S")
-
-
 # -- Calls ------------------------------------------------------------------------------
-
-
-def call_problems(
-    *, scheme_code: str, version: str, opens_at: datetime | None, closes_at: datetime | None
-) -> Errors:
-    """What is wrong with a call's scheme and dates (for the command, the admin, tests)."""
-    errors: Errors = {}
-    scheme = scheme_version(scheme_code, version)
-    if scheme is None:
-        from plania.schemes.selectors import scheme_versions
-
-        known = ", ".join(f"{s.id} {s.version}" for s in scheme_versions())
-        errors["scheme_version"] = [
-            _("Dispositif ou version inconnus : %(scheme)s %(version)s (connus : %(known)s).")
-            % {"scheme": scheme_code, "version": version, "known": known}
-        ]
-    elif scheme.form is None:
-        errors["scheme_version"] = [
-            _(
-                "Le fichier du dispositif %(scheme)s %(version)s n'a pas de section "
-                "« form: » : un appel a besoin du formulaire du dossier."
-            )
-            % {"scheme": scheme_code, "version": version}
-        ]
-    if opens_at is not None and closes_at is not None:
-        if closes_at <= opens_at:
-            errors["closes_at"] = [
-                _("La clôture (%(closes)s) doit suivre l'ouverture (%(opens)s).")
-                % {
-                    "closes": " ".join(paris_text(closes_at)),
-                    "opens": " ".join(paris_text(opens_at)),
-                }
-            ]
-        elif scheme is not None:
-            first, last = paris(opens_at).date(), paris(closes_at - _TICK).date()
-            if first < scheme.valid_from or (
-                scheme.valid_until is not None and last >= scheme.valid_until
-            ):
-                errors["opens_at"] = [
-                    _(
-                        "Les dates de l'appel (du %(first)s au %(last)s) sortent de la période "
-                        "de validité de la version %(version)s du dispositif (du %(start)s "
-                        "au %(end)s exclu)."
-                    )
-                    % {
-                        "first": first.isoformat(),
-                        "last": last.isoformat(),
-                        "version": version,
-                        "start": scheme.valid_from.isoformat(),
-                        "end": scheme.valid_until.isoformat() if scheme.valid_until else "…",
-                    }
-                ]
-    return errors
 
 
 @transaction.atomic

@@ -27,11 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications.enums import ApplicationState as S
 from plania.applications.models import Application, ApplicationEvent
 from plania.companies.enums import MembershipStatus
-from plania.core.access import has_role
 
 # Who may fire a transition.
 APPLICANT = "applicant"  # an active member of the dossier's company

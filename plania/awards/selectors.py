@@ -19,10 +19,10 @@ from typing import Any
 from django.db.models import QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.awards.models import Award
 from plania.companies.enums import MembershipStatus
-from plania.core.access import has_role
 from plania.ledger.selectors import commitment_sums
 
 ZERO = Decimal("0.00")

@@ -25,12 +25,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications import workflow as dossier_workflow
 from plania.applications.workflow import WorkflowError
 from plania.awards.models import Award, AwardEvent
 from plania.companies.enums import MembershipStatus
-from plania.core.access import has_role
 from plania.ledger.services import LedgerError
 
 CENT = Decimal("0.01")

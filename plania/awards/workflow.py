@@ -11,12 +11,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications import workflow as dossier
 from plania.applications.models import Application
 from plania.awards.enums import AwardState
 from plania.awards.models import Award, AwardEvent
-from plania.core.access import has_role
 
 AWARD_TRANSITIONS = ("sign_agreement", "start_payment", "close")
 

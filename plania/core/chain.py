@@ -12,11 +12,12 @@ A chain is the rows sharing the values of the model's `CHAIN_FIELDS`, in primary
 order. The writers of one chain are serialised (the ledger by the envelope's
 EnvelopeBalance row, history rows by their subject's row), so ids follow the chain.
 
-`plania verify_integrity` (plania.core.management.commands) walks every chain with
+`plania verify_integrity` (plania.ops.integrity) walks every chain with
 `verify_model` and names the first row of each chain whose stored hash is not the one
 recomputed from its fields and its predecessor's stored hash.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -30,14 +31,32 @@ from django.db import models, transaction
 HASH_LENGTH = 64
 
 
-def _value(field: models.Field, value: Any) -> Any:
+# A field as canonical() reads it: attname, whether it is a JSONField and its encoder,
+# and the number of decimal places of a DecimalField (None otherwise).
+_Field = tuple[str, bool, Any, int | None]
+_PLAIN = (str, int, bool)
+
+
+@functools.cache
+def _fields(model: type[models.Model], hashed: tuple[str, ...]) -> tuple[_Field, ...]:
+    out = []
+    for name in hashed:
+        field = model._meta.get_field(name.removesuffix("_id"))
+        is_json = isinstance(field, models.JSONField)
+        encoder = field.encoder if is_json else None  # type: ignore[attr-defined]
+        out.append((name, is_json, encoder, getattr(field, "decimal_places", None)))
+    return tuple(out)
+
+
+def _value(value: Any, is_json: bool, encoder: Any, places: int | None) -> Any:
     if value is None:
         return None
-    if isinstance(field, models.JSONField):
+    if is_json:
         # As stored: through the field's encoder, so Decimals and dates read back the same.
-        return json.loads(json.dumps(value, cls=field.encoder))
+        return json.loads(json.dumps(value, cls=encoder))
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Decimal):
-        places = getattr(field, "decimal_places", None)
         if places is not None:
             value = value.quantize(Decimal(1).scaleb(-places))
         return format(value, "f")
@@ -49,11 +68,16 @@ def _value(field: models.Field, value: Any) -> Any:
 
 
 def canonical(instance: models.Model, hashed: tuple[str, ...] | None = None) -> str:
-    """The canonical serialisation of `instance`'s HASHED_FIELDS (see module docstring)."""
-    fields = {}
-    for name in hashed or type(instance).HASHED_FIELDS:  # type: ignore[attr-defined]
-        field = instance._meta.get_field(name.removesuffix("_id"))
-        fields[name] = _value(field, getattr(instance, name))
+    """The canonical serialisation of `instance`'s HASHED_FIELDS (see module docstring).
+
+    The fields' metadata is read once per model and list of fields: bulk writers hash many
+    rows (plania.ledger.batch, the demo data at scale)."""
+    model = type(instance)
+    names = hashed or model.HASHED_FIELDS  # type: ignore[attr-defined]
+    fields = {
+        name: _value(getattr(instance, name), is_json, encoder, places)
+        for name, is_json, encoder, places in _fields(model, tuple(names))
+    }
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 

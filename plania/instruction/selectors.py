@@ -14,11 +14,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from plania.accounts.access import has_role
 from plania.accounts.models import User
 from plania.accounts.roles import Role
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent
-from plania.core.access import has_role
 from plania.instruction.enums import InvitationStatus
 from plania.instruction.models import (
     ExpertInvitation,
@@ -442,7 +442,7 @@ class AwardView:
 
 
 def _paris_day(moment: datetime) -> date:
-    from plania.applications.services import paris
+    from plania.applications.calls import paris
 
     return paris(moment).date()
 

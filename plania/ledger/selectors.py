@@ -205,6 +205,11 @@ class EnvelopeTree:
     def _total(self, pk: int, kind: str) -> Decimal:
         return sum((self.sums[n][kind] for n in self.subtree(pk)), ZERO)
 
+    def committed(self, pk: int) -> Decimal:
+        """Net commitments (commitments less de-commitments) of `pk` and everything below
+        it: what the running total EnvelopeBalance.committed_cents keeps."""
+        return self._total(pk, EntryKind.COMMITMENT) - self._total(pk, EntryKind.DECOMMITMENT)
+
     def constrains(self, pk: int) -> bool:
         """A root, a capped envelope, or one with an allocation of its own limits commitments."""
         return (
@@ -217,9 +222,7 @@ class EnvelopeTree:
         """Own allocation minus net commitments of the subtree; None if unconstrained."""
         if not self.constrains(pk):
             return None
-        allocated = self.sums[pk][EntryKind.ALLOCATION]
-        committed = self._total(pk, EntryKind.COMMITMENT) - self._total(pk, EntryKind.DECOMMITMENT)
-        return allocated - committed
+        return self.sums[pk][EntryKind.ALLOCATION] - self.committed(pk)
 
     def chain(self, pk: int) -> list[int]:
         """`pk` and every envelope above it, nearest first."""
@@ -229,7 +232,7 @@ class EnvelopeTree:
         return out
 
     def balances(self, pk: int) -> Balances:
-        committed = self._total(pk, EntryKind.COMMITMENT) - self._total(pk, EntryKind.DECOMMITMENT)
+        committed = self.committed(pk)
         headrooms = [h for h in (self.headroom(p) for p in self.chain(pk)) if h is not None]
         return Balances(
             allocated=self.sums[pk][EntryKind.ALLOCATION] if self.constrains(pk) else None,
@@ -294,5 +297,23 @@ def balances_match_entries() -> list[str]:
             problems.append(
                 f"{env.code}: committed {derived.committed} in entries, "
                 f"{balance.committed_cents} cents in running totals"
+            )
+    return problems
+
+
+def chain_head_problems(last_hashes: dict[int, str]) -> list[str]:
+    """Envelopes whose chain head (EnvelopeBalance.chain_head) is not the hash of their
+    last entry (`last_hashes`: envelope id -> that hash, from plania.core.chain.verify_model):
+    rows removed at the end of a chain, or a head moved without its entry."""
+    from plania.ledger.models import EnvelopeBalance
+
+    stored = dict(EnvelopeBalance.objects.values_list("envelope_id", "chain_head"))
+    problems = []
+    for envelope_id in sorted(set(stored) | set(last_hashes)):
+        last = last_hashes.get(envelope_id, "")
+        if stored.get(envelope_id, "") != last:
+            problems.append(
+                f"{EnvelopeBalance._meta.db_table} envelope {envelope_id}: chain head "
+                f"expected {last or '(none)'}, found {stored.get(envelope_id) or '(none)'}"
             )
     return problems

@@ -462,6 +462,41 @@ def ledger_commit(
         return _insert(entry)
 
 
+def check_movement(
+    *, kind: str, value: Decimal, sums: dict[str, Decimal], envelope: Envelope, reference: str
+) -> None:
+    """Refuse a de-commitment, payment or repayment of `value` beyond what the commitment
+    (`sums`: its net committed, paid and repaid, `commitment_sums`) leaves room for: a
+    de-commitment or a payment up to what is committed and not paid, a repayment up to
+    what was paid and not repaid."""
+    if kind == EntryKind.DECOMMITMENT:
+        available = sums["committed"] - sums["paid"]
+        what = _("dégagement")
+    elif kind == EntryKind.PAYMENT:
+        available = sums["committed"] - sums["paid"]
+        what = _("mandatement")
+    else:
+        available = sums["paid"] - sums["repaid"]
+        what = _("remboursement")
+    if value > available:
+        raise LedgerError(
+            _(
+                "Enveloppe %(envelope)s, engagement %(reference)s : %(what)s de %(asked)s "
+                "refusé, seuls %(available)s sont possibles."
+            )
+            % {
+                "envelope": _label(envelope),
+                "reference": reference,
+                "what": what,
+                "asked": format_eur(value),
+                "available": format_eur(available),
+            },
+            envelope=envelope,
+            requested=value,
+            available=available,
+        )
+
+
 def _commitment_movement(
     *,
     commitment: LedgerEntry,
@@ -494,33 +529,13 @@ def _commitment_movement(
     )
     with transaction.atomic():
         _lock(chain[-1][0])
-        sums = commitment_sums(commitment)
-        if kind == EntryKind.DECOMMITMENT:
-            available = sums["committed"] - sums["paid"]
-            what = _("dégagement")
-        elif kind == EntryKind.PAYMENT:
-            available = sums["committed"] - sums["paid"]
-            what = _("mandatement")
-        else:
-            available = sums["paid"] - sums["repaid"]
-            what = _("remboursement")
-        if value > available:
-            raise LedgerError(
-                _(
-                    "Enveloppe %(envelope)s, engagement %(reference)s : %(what)s de %(asked)s "
-                    "refusé, seuls %(available)s sont possibles."
-                )
-                % {
-                    "envelope": _label(envelope),
-                    "reference": commitment.reference,
-                    "what": what,
-                    "asked": format_eur(value),
-                    "available": format_eur(available),
-                },
-                envelope=envelope,
-                requested=value,
-                available=available,
-            )
+        check_movement(
+            kind=kind,
+            value=value,
+            sums=commitment_sums(commitment),
+            envelope=envelope,
+            reference=commitment.reference,
+        )
         if kind == EntryKind.DECOMMITMENT:
             for pk, _year in reversed(chain):
                 link = entry if pk == envelope.pk else None

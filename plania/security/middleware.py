@@ -7,7 +7,7 @@
 A staff member (plania.security.twofactor) whose session has not passed the TOTP step is
 refused, whatever the page's own rule says:
 
-- every route whose declared policy (plania.core.access) is a staff role;
+- every route whose declared policy (plania.accounts.access) is a staff role;
 - the Django admin (the `admin` URL namespace);
 - the routes named in `PLANIA_OTP_ALSO_REQUIRED_FOR` (the API tokens pages: a token
   made from a session without the second factor would bypass it);
@@ -33,11 +33,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from plania.core.errors import error_json
 from plania.security.twofactor import (
+    SECOND_FACTOR_CODE,
     STAFF_ROLES,
     is_staff_member,
     otp_verify_url,
     second_factor_enabled,
+    second_factor_message,
 )
 
 ROLE, ADMIN, LISTED, SIGNED_IN, API = "role", "admin", "listed", "signed-in", "api"
@@ -98,11 +101,7 @@ class StaffSecondFactorMiddleware:
         if request.user.is_verified():  # type: ignore[union-attr]
             return None
         if kind == API:
-            from plania.api.access import second_factor_refusal
-            from plania.api.errors import error_json
-
-            refused = second_factor_refusal()
-            return error_json(403, refused.message, refused.code)
+            return error_json(403, second_factor_message(), SECOND_FACTOR_CODE)
         return redirect(otp_verify_url(request.get_full_path()))
 
 
@@ -141,8 +140,6 @@ class RefuseNulCharactersMiddleware:
         message = _("La requête contient un caractère nul (U+0000) : elle est refusée.")
         match = request.resolver_match
         if match is not None and "api" in match.namespaces:
-            from plania.api.errors import error_json
-
             return error_json(400, message, "nul_character")
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 

@@ -23,9 +23,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from plania.accounts.roles import Role
+
+# A session that has not passed the second factor, refused (the API's 403 `second_factor`,
+# from its own access check or from StaffSecondFactorMiddleware).
+SECOND_FACTOR_CODE = "second_factor"
+
+
+def second_factor_message() -> str:
+    return _(
+        "Confirmez d'abord votre identité avec le code de votre application d'authentification."
+    )
+
 
 STAFF_ROLES = frozenset(role.value for role in Role if role != Role.APPLICANT)
 # Whether the signed-in person is in a staff role group, computed at login and kept in the

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.plans import views as plan_views
 from plania.web.schemes import views as scheme_views
 

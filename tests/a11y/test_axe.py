@@ -20,8 +20,8 @@ from plania.applications.services import (
     application_submit,
     call_open,
 )
+from plania.ledger.plan_load import plan_load
 from plania.plans.models import Envelope
-from plania.plans.services import plan_load
 from tests.applications.factories import applicant, company_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,9 +16,9 @@ from plania.applications.models import Application, ApplicationEvent
 from plania.awards.models import Award
 from plania.companies.models import Company
 from plania.companies.sirene import check_siret
-from plania.core.demo import generate
-from plania.core.management.commands.verify_integrity import integrity_problems
+from plania.demo.scale import generate
 from plania.ledger.models import LedgerEntry
+from plania.ops.integrity import integrity_problems
 from plania.payments.models import Payment
 from plania.repayments.models import Repayment
 

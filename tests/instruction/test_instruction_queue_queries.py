@@ -94,7 +94,7 @@ def ten_thousand(officer_x):
 
 
 # Session, user, second-factor device and staff-role check (plania.security), the
-# officer-role check (plania.core.access), the officer's schemes, the officer-role check
+# officer-role check (plania.accounts.access), the officer's schemes, the officer-role check
 # of the scoped queryset (then remembered for the request), the calls of the filter, the
 # paginator's count, the page's rows.
 QUEUE_QUERIES = 10

@@ -40,9 +40,9 @@ from plania.companies.sirene import (
     unit_row,
     write_stock,
 )
+from plania.ledger.plan_load import plan_load
 from plania.messaging.services import message_post
 from plania.plans.models import Envelope
-from plania.plans.services import plan_load
 from tests.documents.dossiers import private_storage_dir  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
+from plania.ledger.plan_load import plan_load
 from plania.ledger.selectors import envelope_balances
 from plania.ledger.services import ledger_commit
 from plania.plans.models import Axis, ContextFigure, Envelope, Plan, PlanRevision, Target
 from plania.plans.planfile import PlanFileError, read_plan_file
-from plania.plans.services import plan_load
 
 PLANS = Path(__file__).resolve().parents[2] / "plania" / "data" / "plans"
 OCCITANIE = PLANS / "occitanie-ia-2024-2028.yaml"

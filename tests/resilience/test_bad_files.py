@@ -57,7 +57,7 @@ from plania.companies.sirene import (
     write_stock,
 )
 from plania.config import Environment
-from plania.plans.services import plan_load
+from plania.ledger.plan_load import plan_load
 from plania.repayments import statements as repayments_statements
 from plania.repayments.enums import LineStatus
 from plania.repayments.models import Repayment

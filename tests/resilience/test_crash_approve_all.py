@@ -21,9 +21,9 @@ from django.db import connection
 
 from plania.awards.models import Award
 from plania.committee import services as committee_services
-from plania.core.management.commands.verify_integrity import integrity_problems
 from plania.ledger.models import LedgerEntry
 from plania.ledger.selectors import balances_match_entries
+from plania.ops.integrity import integrity_problems
 from tests import processes
 from tests.awards.dossiers import funded_call, proposed
 

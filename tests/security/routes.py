@@ -1,5 +1,5 @@
 """Route discovery for the security tests: every URL of a URL configuration, and every
-operation of a django-ninja API, with the access rule each declares (plania.core.access).
+operation of a django-ninja API, with the access rule each declares (plania.accounts.access).
 """
 
 import re

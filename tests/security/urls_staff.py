@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.urls import urlpatterns as project_urlpatterns
 
 

@@ -19,9 +19,9 @@ from plania.awards.enums import LegalBasis
 from plania.awards.models import Award
 from plania.committee.enums import Outcome, SessionState
 from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
+from plania.ledger.plan_load import plan_load
 from plania.ledger.services import ledger_commit, ledger_pay, ledger_repay
 from plania.plans.models import Envelope, Plan
-from plania.plans.services import plan_load
 from tests.companies.factories import CompanyFactory
 from tests.factories import UserFactory
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from plania.plans.services import plan_load
+from plania.ledger.plan_load import plan_load
 
 PLANS = Path(__file__).resolve().parents[2] / "plania" / "data" / "plans"
 

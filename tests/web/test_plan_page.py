@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from plania.ledger.plan_load import plan_load
 from plania.ledger.services import ledger_commit
 from plania.plans.models import Envelope
-from plania.plans.services import plan_load
 
 PLANS = Path(__file__).resolve().parents[2] / "plania" / "data" / "plans"
 AXES_FR = [

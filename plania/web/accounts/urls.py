@@ -1,11 +1,11 @@
 """Account pages under /compte/ (names in the `web` namespace: `web:login`...).
 
-Each route declares who may use it (plania.core.access; docs/accounts.md has the table).
+Each route declares who may use it (plania.accounts.access; docs/accounts.md has the table).
 """
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.accounts import views
 
 public = access("public")

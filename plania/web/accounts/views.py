@@ -3,7 +3,7 @@
 Thin views: they read the form, call one service (plania.accounts.services), turn its
 AccountError into a message, render or redirect. Login, logout and the password pages are
 Django's views with PlanIA's templates and e-mail address login form. Who may use each
-page is declared and enforced in urls.py (plania.core.access).
+page is declared and enforced in urls.py (plania.accounts.access).
 """
 
 from django.contrib import messages

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.applications import views
 
 MEMBER = "member of the application's company"

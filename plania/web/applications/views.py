@@ -4,7 +4,7 @@ missing items).
 
 Views are thin: fetch through a user-scoped queryset (`applications_of(user)`: another
 company's dossier is 404), call one service, catch its ApplicationError, render or
-redirect. Every route declares its access rule in urls.py (plania.core.access).
+redirect. Every route declares its access rule in urls.py (plania.accounts.access).
 """
 
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from plania.applications import services
+from plania.applications.calls import paris, paris_text
 from plania.applications.eligibility import (
     COMPANY_INPUTS,
     DERIVED_INPUTS,
@@ -46,7 +47,7 @@ from plania.applications.selectors import (
     call_rules_date,
     calls_listed,
 )
-from plania.applications.services import ApplicationError, paris, paris_text
+from plania.applications.services import ApplicationError
 from plania.applications.validation import check_dossier, problem_message
 from plania.applications.workflow import BY_NAME, TRANSITIONS, WorkflowError, guard
 from plania.companies.selectors import companies_of

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.awards import views
 
 # Applicant pages ask for a verified address, as the dossier, document and message pages

@@ -2,7 +2,7 @@
 
 Thin views: fetch through a user-scoped queryset (plania.awards.selectors: another
 company's award is 404), call one service, catch its AwardError, show its message, redirect.
-Every route declares its access rule in urls.py (plania.core.access).
+Every route declares its access rule in urls.py (plania.accounts.access).
 """
 
 from collections.abc import Callable
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.agreements import services as agreements_services
 from plania.agreements.enums import DocumentKind
@@ -32,7 +33,6 @@ from plania.committee import selectors as committee_selectors
 from plania.committee import services as committee_services
 from plania.committee.enums import Outcome
 from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
-from plania.core.access import has_role
 from plania.documents.permissions import is_member
 from plania.documents.serving import content_disposition
 from plania.documents.storage import private_storage

@@ -1,12 +1,12 @@
 """Company pages under /entreprises/ (names in the `web` namespace).
 
 Claiming or seeing a company needs a signed-in person with a verified e-mail address
-(plania.core.access "verified"); a company's pages show only to its active members,
+(plania.accounts.access "verified"); a company's pages show only to its active members,
 anyone else gets 404 (the views fetch through companies_of(user))."""
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.companies import views
 
 verified = access("verified")

@@ -1,10 +1,10 @@
-"""A dossier's documents. Each route declares who may use it (plania.core.access); the
+"""A dossier's documents. Each route declares who may use it (plania.accounts.access); the
 view fetches the dossier from the person's visible dossiers, so another company's is 404.
 """
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.documents import views
 
 dossier = access("verified", objects="member of the application's company, or staff")

@@ -1,12 +1,12 @@
 """The officers' workbench and the experts' pages, under /instruction/ (/en/instruction/
-in English). Each route declares who may use it (plania.core.access): officers reach the
+in English). Each route declares who may use it (plania.accounts.access): officers reach the
 filed dossiers of the schemes assigned to them, experts the dossiers they are invited on;
 anything else is 404.
 """
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.instruction import views
 
 OFFICER = "filed dossiers of the schemes assigned to the officer"

@@ -3,7 +3,7 @@
 Views are thin: fetch through a user-scoped queryset (an officer reaches only the filed
 dossiers of their schemes, an expert only the dossiers they are invited on: anything else
 is 404), call one service, catch its InstructionError, render or redirect. Every route
-declares its access rule in urls.py (plania.core.access). Every form works without
+declares its access rule in urls.py (plania.accounts.access). Every form works without
 JavaScript.
 """
 

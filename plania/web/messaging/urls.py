@@ -1,10 +1,10 @@
-"""Messages about dossiers. Each route declares who may use it (plania.core.access); the
+"""Messages about dossiers. Each route declares who may use it (plania.accounts.access); the
 thread's dossier comes from the person's visible dossiers, so another company's is 404.
 """
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.messaging import views
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.ops import views
 
 own_exports = access(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.ops import health
 
 urlpatterns = [

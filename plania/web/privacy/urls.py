@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.privacy import views
 
 own_data = access("authenticated", objects="the signed-in person's own data only")

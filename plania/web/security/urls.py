@@ -5,7 +5,7 @@ them before the second factor (plania.security.middleware.otp_exempt)."""
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.security.middleware import otp_exempt
 from plania.web.security import views
 

@@ -3,7 +3,7 @@ against targets, exports of every table and the annual report."""
 
 from django.urls import path
 
-from plania.core.access import access
+from plania.accounts.access import access
 from plania.web.steering import views
 
 EVERYTHING = "every plan, target, envelope, ledger total and award (read only)"

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plania.applications.services import ApplicationError, call_open, call_problems, paris
+from plania.applications.calls import call_problems, paris
+from plania.applications.services import ApplicationError, call_open
 from plania.plans.models import Envelope
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -14,16 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from plania.accounts.roles import Role
+from plania.demo.common import DEMO_PASSWORD
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import LedgerEntry
+from plania.ledger.plan_load import plan_load
 from plania.ledger.services import ledger_commit, ledger_pay
 from plania.plans.models import Envelope
-from plania.plans.services import plan_load
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
 PLAN_FILES = ["occitanie-ia-2024-2028.yaml", "startup-industrie-demain.yaml"]
 DEMO_CALL = "projets-rd-ia-demo"
-DEMO_PASSWORD = "demo-plania-2024"  # printed below; a demo instance only
 ACCOUNTS = [
     ("admin@demo.plania.fr", "admin", Role.ADMIN, True),
     ("instructeur@demo.plania.fr", "instructeur", Role.OFFICER, True),

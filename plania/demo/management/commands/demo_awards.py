@@ -21,13 +21,8 @@ scheme's own placeholder terms (eight quarters of deferral) would put the first 
 2027.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import date
 from typing import Any
-from unittest import mock
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -50,6 +45,7 @@ from plania.committee.models import CommitteeSession
 from plania.companies.models import Company
 from plania.companies.services import company_create_unverified
 from plania.companies.sirene import head_office_siret, sample_siren
+from plania.demo.common import DEMO_PASSWORD, DEMO_TERMS, at, clock
 from plania.instruction.services import (
     application_start_review,
     proposal_create,
@@ -59,21 +55,12 @@ from plania.instruction.services import (
 from plania.payments import services as payments_services
 from plania.plans.models import Envelope
 from plania.repayments import services as repayments_services
-from plania.rules.schedules import RepaymentTerms
 
-PARIS = ZoneInfo("Europe/Paris")
 PREFIX = "CP/2025-06-DEMO"
 ENVELOPE = "startup-industrie-demain-2025"
 CALL = "demo-startup-industrie-demain-2025"
-DEMO_PASSWORD = "demo-plania-2024"  # the one demo_setup prints
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SCORES = {"breakthrough": 4, "lab_collaboration": 4, "team": 3, "market": 3, "regional_impact": 4}
-DEMO_TERMS = RepaymentTerms(
-    deferral_periods=1,
-    n_instalments=8,
-    frequency="quarterly",
-    forgiveness_share_on_failure=Decimal("0.5"),
-)
 COMPANIES = [
     # (index for a valid SIREN, name, creation date, requested, approved with terms?)
     (1, "Vision Garonne IA (démo)", date(2021, 3, 15), "150 000"),
@@ -97,17 +84,6 @@ ANSWERS: dict[str, Any] = {
     "lab_other": "",
     "collaboration": "Thèse CIFRE avec le LAAS-CNRS.",
 }
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=PARIS)
-
-
-@contextmanager
-def clock(moment: datetime) -> Iterator[None]:
-    """timezone.now() reads `moment` while the block runs (demo history dates)."""
-    with mock.patch.object(timezone, "now", lambda: moment):
-        yield
 
 
 def pdf(name: str) -> SimpleUploadedFile:

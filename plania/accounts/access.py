@@ -22,6 +22,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
+from plania.accounts.decorators import require_verified_email
 from plania.accounts.roles import Role
 
 View = Callable[..., Any]
@@ -75,8 +76,6 @@ def access(who: str, *, objects: str = "") -> Callable[[View], View]:
         elif who == "authenticated":
             enforced = login_required(view)
         elif who == "verified":
-            from plania.accounts.decorators import require_verified_email
-
             enforced = require_verified_email(view)
         else:
             enforced = _role_required(who, view)

@@ -1,5 +1,5 @@
 """`plania access_policies`: the table of who may use each route, from the code itself
-(plania.core.access on every view; plania.api.access on every API operation, with its
+(plania.accounts.access on every view; plania.api.access on every API operation, with its
 authentication), in Markdown. docs/security.md keeps a copy; this command prints the
 current one."""
 

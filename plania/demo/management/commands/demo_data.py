@@ -1,4 +1,4 @@
-"""plania demo_data --applications N --seed S: demo data at scale (plania.core.demo).
+"""plania demo_data --applications N --seed S: demo data at scale (plania.demo.scale).
 
 Deterministic for a seed; refuses to write the same seed twice. Loads the plans when
 `demo_setup` has not run. `--entries` adds small ledger movements until the ledger holds
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plania.core.demo import already_generated, generate
+from plania.demo.scale import already_generated, generate
 
 
 class Command(BaseCommand):

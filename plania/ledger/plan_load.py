@@ -1,4 +1,8 @@
-"""Loading a plan file into the database, with revisions recorded in the ledger.
+"""Loading a plan file into the database, with its budget authority in the ledger.
+
+Here, in the ledger's room, because a plan's load is its allocations as much as its rows:
+the plans room holds the plan's structure and its file format (plania.plans.planfile), and
+knows nothing of the ledger; the ledger stands on the plan's envelopes.
 
 `plan_load` is idempotent: loading the same file twice changes nothing. Loading a changed
 file updates names and descriptions in place, and records every change of an amount as a

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from plania.ledger.plan_load import plan_load
 from plania.plans.planfile import PlanFileError
-from plania.plans.services import plan_load
 
 
 class Command(BaseCommand):
