@@ -41,8 +41,8 @@ from django.utils import timezone
 from tests.applications.factories import DURING
 timezone.now = lambda: DURING
 from plania.accounts.models import User
-from plania.awards import services
-from plania.awards.models import CommitteeSession
+from plania.committee import services as committee_services
+from plania.committee.models import CommitteeSession
 session = CommitteeSession.objects.get(pk=int(sys.argv[1]))
 actor = User.objects.get(pk=int(sys.argv[2]))
 print("started", flush=True)
