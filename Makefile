@@ -104,14 +104,15 @@ test-browser: install
 	$(UV) run pytest -m browser
 
 # The five benchmarks (docs/benchmarks.md), each printing one JSON line last. The
-# PostgreSQL ones only use DATABASE_URL's database to create scratch databases named after
-# it (<name>_ledger_bench, ...), dropped at the end.
+# PostgreSQL ones need a server: they only use DATABASE_URL's database (default
+# postgres://postgres@127.0.0.1:5432/test, not the embedded server) to create scratch
+# databases named after it (<name>_ledger_bench, ...), dropped at the end.
 bench: install
 	$(UV) run python bench/ledger_contention.py
 	$(UV) run python bench/rules_simulation.py
-	DATABASE_URL="$(PG_URL)" $(UV) run python bench/import_sirene.py
-	DATABASE_URL="$(PG_URL)" $(UV) run python bench/steering_at_scale.py
-	DATABASE_URL="$(PG_URL)" $(UV) run python bench/deadline_rush.py --clients 200
+	$(UV) run python bench/import_sirene.py
+	$(UV) run python bench/steering_at_scale.py
+	$(UV) run python bench/deadline_rush.py --clients 200
 
 db-stop: install
 	$(UV) run plania db_stop

@@ -87,10 +87,11 @@ def run(path: Path, rows: int, *, database_url: str, tmp: Path) -> dict:
         [sys.executable, "-c", CHILD, str(path)],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if child.returncode:
+        raise SystemExit(f"the import process failed:\n{child.stderr[-4000:]}")
     process_s = time.perf_counter() - started
     result = json.loads(child.stdout.strip().splitlines()[-1])
     summary = result["summary"]
