@@ -1,0 +1,132 @@
+"""The awards and committee lists run the same SQL for 1 row and for 50 (issue 12 item 5),
+pinned in __snapshots__/test_awards_queries.ambr (tests/queries.py): the API's and the
+pages' lists of awards and of committee sessions, and the payments to order.
+
+Rows are made through the services: direct awards (a proposal, an agenda item, a
+decision, a commitment in the ledger), one session per award; a paid award has a
+payment request certified and ordered, so that its sums are not all zero."""
+
+from typing import Any
+
+import pytest
+
+from plania.awards import services
+from plania.companies.sirene import head_office_siret, sample_siren
+from tests.awards.dossiers import funded_call
+from tests.awards.flows import HELD
+from tests.queries import recorded_queries
+from tests.security.otp import otp_force_login
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(user: Any) -> dict[str, str]:
+    from plania.accounts.services import api_token_create
+
+    _token, plaintext = api_token_create(user=user, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+
+
+class Rows:
+    """n sessions, each with one direct award decided, and one agenda item pending."""
+
+    def __init__(self, staff: Any) -> None:
+        self.staff = staff
+        self.envelope = funded_call().envelope
+        self.made = 0
+
+    def add(self, n: int) -> None:
+        for _ in range(n):
+            i = self.made = self.made + 1
+            session = services.session_create(
+                held_on=HELD,
+                title=f"CP {i}",
+                deliberation_prefix=f"CP/2025-{i:03d}",
+                actor=self.staff.committee,
+            )
+            decided, pending = (self._direct(session, i, k) for k in (0, 1))
+            services.decision_approve(item=decided, actor=self.staff.committee)
+            assert pending.outcome == "pending"
+
+    def _direct(self, session: Any, i: int, k: int) -> Any:
+        proposal = services.direct_propose(
+            envelope=self.envelope,
+            beneficiary_name=f"Organisme {i}-{k}",
+            beneficiary_siret=head_office_siret(sample_siren(2 * i + k, seed=1212)),
+            purpose="Un événement IA",
+            amount="1000",
+            legal_basis="de_minimis",
+            justification="Test.",
+            actor=self.staff.officer,
+        )
+        return services.session_add_direct(
+            session=session, direct=proposal, actor=self.staff.committee
+        )
+
+
+def one_then_fifty(staff: Any, get: Any) -> tuple[list[str], list[str]]:
+    """The queries of `get()` with 1 row, then with 50. Each is asked twice and the second
+    recorded: the first stamps the token's or the session's last use, a write the
+    second skips (the stamp is at most once a minute)."""
+    rows = Rows(staff)
+    rows.add(1)
+    get(1)
+    with recorded_queries() as one:
+        get(1)
+    rows.add(49)
+    get(50)
+    with recorded_queries() as fifty:
+        get(50)
+    return one, fifty
+
+
+def test_award_list_api(client, staff, snapshot):
+    headers = bearer(staff.finance)
+
+    def get(n: int) -> None:
+        body = client.get("/api/v1/awards", {"page_size": 100}, **headers).json()
+        assert body["count"] == n and len(body["items"]) == n
+        assert {a["committed"] for a in body["items"]} == {"1000.00"}
+
+    one, fifty = one_then_fifty(staff, get)
+    assert fifty == one
+    assert one == snapshot
+
+
+def test_session_list_api(client, staff, snapshot):
+    headers = bearer(staff.committee)
+
+    def get(n: int) -> None:
+        body = client.get("/api/v1/awards/sessions", {"page_size": 100}, **headers).json()
+        assert body["count"] == n and len(body["items"]) == n
+        for session in body["items"]:
+            decided, pending = session["items"]
+            assert decided["award"] and decided["envelope"] and pending["award"] is None
+
+    one, fifty = one_then_fifty(staff, get)
+    assert fifty == one
+    assert one == snapshot
+
+
+def test_award_list_page(client, staff, snapshot):
+    otp_force_login(client, staff.finance)
+
+    def get(n: int) -> None:
+        html = client.get("/aides/attributions/").content.decode()
+        assert html.count('href="/aides/attributions/') == n
+
+    one, fifty = one_then_fifty(staff, get)
+    assert fifty == one
+    assert one == snapshot
+
+
+def test_session_list_page(client, staff, snapshot):
+    otp_force_login(client, staff.committee)
+
+    def get(n: int) -> None:
+        html = client.get("/aides/commissions/").content.decode()
+        assert html.count('href="/aides/commissions/') == n
+
+    one, fifty = one_then_fifty(staff, get)
+    assert fifty == one
+    assert one == snapshot
