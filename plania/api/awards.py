@@ -12,7 +12,7 @@ and by how much.
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -146,7 +146,7 @@ def _sessions() -> QuerySet[CommitteeSession]:
 
 
 class SessionFilters(FilterSchema):
-    state: Annotated[SessionState | None, FilterLookup("state")] = None
+    state: Annotated[Literal[tuple(SessionState.values)] | None, FilterLookup("state")] = None  # type: ignore[valid-type]
     held_from: Annotated[date | None, FilterLookup("held_on__gte")] = None
     held_to: Annotated[date | None, FilterLookup("held_on__lte")] = None
 
@@ -209,7 +209,7 @@ class AwardDetailOut(Schema):
 
 
 class AwardFilters(FilterSchema):
-    state: Annotated[AwardState | None, FilterLookup("state")] = None
+    state: Annotated[Literal[tuple(AwardState.values)] | None, FilterLookup("state")] = None  # type: ignore[valid-type]
     envelope: Annotated[str | None, FilterLookup("envelope__code")] = None
     decided_from: Annotated[date | None, FilterLookup("decided_on__gte")] = None
     decided_to: Annotated[date | None, FilterLookup("decided_on__lte")] = None
