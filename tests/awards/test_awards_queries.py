@@ -114,3 +114,42 @@ def test_session_list_page(client, staff, snapshot):
     one, fifty = one_then_fifty(Rows(staff).add, get)
     assert_same_queries(one, fifty)
     assert one == snapshot
+
+
+def test_payments_to_order_page(client, staff, snapshot):
+    """Each award's agreement waived, a payment requested and certified by the officer."""
+    rows = Rows(staff)
+
+    def add(n: int) -> None:
+        from plania.awards.models import Award
+
+        rows.add(n)
+        for award in Award.objects.filter(payment_requests__isnull=True):
+            services.agreement_waive(award=award, actor=staff.officer)
+            award.refresh_from_db()
+            request = services.payment_request_create(
+                award=award, actor=staff.officer, amount="500"
+            )
+            services.payment_request_certify(request=request, actor=staff.officer)
+
+    otp_force_login(client, staff.finance)
+
+    def get(n: int) -> None:
+        html = client.get("/aides/versements/a-mandater/").content.decode()
+        assert html.count('href="/aides/attributions/') == n
+
+    one, fifty = one_then_fifty(add, get)
+    assert_same_queries(one, fifty)
+    assert one == snapshot
+
+
+def test_transparency_page(client, staff, snapshot):
+    """The public list of awards (plania.web.opendata), anonymous."""
+
+    def get(n: int) -> None:
+        response = client.get("/transparence/")
+        assert len(response.context["rows"]) == n
+
+    one, fifty = one_then_fifty(Rows(staff).add, get)
+    assert_same_queries(one, fifty)
+    assert one == snapshot
