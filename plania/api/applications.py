@@ -16,16 +16,19 @@ as for one that does not exist.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import FilterLookup, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from plania.accounts.auth import api_auth
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
+from plania.api.pagination import Pages
 from plania.applications import services
 from plania.applications.eligibility import (
     COMPANY_INPUTS,
@@ -34,6 +37,7 @@ from plania.applications.eligibility import (
     evaluate,
     parse_precheck_input,
 )
+from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, Call
 from plania.applications.selectors import (
     application_of,
@@ -110,6 +114,29 @@ class CallOut(Schema):
     status: str
     envelope: CallEnvelopeOut
     rules: list[RuleOut]
+
+    # A Call (its envelope joined); the rules from the cached rules files, no query.
+    @staticmethod
+    def resolve_scheme(call: Call) -> str:
+        return call.scheme_code
+
+    @staticmethod
+    def resolve_status(call: Call) -> str:
+        return call.status()
+
+    @staticmethod
+    def resolve_rules(call: Call) -> list[dict[str, str]]:
+        scheme = call.scheme
+        if scheme is None:
+            return []
+        return [
+            {"label_fr": a, "label_en": b, "rule_fr": c, "rule_en": d}
+            for a, b, c, d in criterion_rules(scheme, call_rules_date(call, scheme))
+        ]
+
+
+class CallFilters(FilterSchema):
+    scheme: Annotated[str | None, FilterLookup("scheme_code")] = None
 
 
 class PrecheckIn(Schema):
@@ -192,6 +219,21 @@ class SummaryOut(Schema):
     version: int
     submitted_at: datetime | None
 
+    # An Application from applications_of (call and company joined).
+    @staticmethod
+    def resolve_call(app: Application) -> str:
+        return app.call.reference
+
+    @staticmethod
+    def resolve_company_siren(app: Application) -> str:
+        return app.company.siren
+
+
+class ApplicationFilters(FilterSchema):
+    state: Annotated[Literal[tuple(ApplicationState.values)] | None, FilterLookup("state")] = None  # type: ignore[valid-type]
+    call: Annotated[str | None, FilterLookup("call__reference")] = None
+    siren: Annotated[str | None, FilterLookup("company__siren")] = None
+
 
 class ReceiptOut(Schema):
     reference: str
@@ -223,28 +265,6 @@ class AnswerIn(Schema):
 
 
 # -- Helpers ------------------------------------------------------------------------------
-
-
-def _call_out(call: Call) -> dict[str, Any]:
-    scheme = call.scheme
-    rules = []
-    if scheme is not None:
-        rules = [
-            {"label_fr": a, "label_en": b, "rule_fr": c, "rule_en": d}
-            for a, b, c, d in criterion_rules(scheme, call_rules_date(call, scheme))
-        ]
-    return {
-        "reference": call.reference,
-        "title_fr": call.title_fr,
-        "title_en": call.title_en,
-        "scheme": call.scheme_code,
-        "scheme_version": call.scheme_version,
-        "opens_at": call.opens_at,
-        "closes_at": call.closes_at,
-        "status": call.status(),
-        "envelope": call.envelope,
-        "rules": rules,
-    }
 
 
 def _dossier(request: HttpRequest, reference: str) -> Application:
@@ -297,10 +317,16 @@ def _fresh(app: Application) -> dict[str, Any]:
 # -- Calls --------------------------------------------------------------------------------
 
 
-@router.get("/calls", response=list[CallOut], auth=None, summary="Open and upcoming calls")
+@router.get(
+    "/calls",
+    response=list[CallOut],
+    auth=None,
+    summary="Open and upcoming calls, the soonest deadline first (paginated)",
+)
 @api_access("public", objects="calls open or upcoming")
-def list_calls(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_call_out(c) for c in calls_listed()]
+@paginate(Pages)
+def list_calls(request: HttpRequest, filters: Query[CallFilters]) -> QuerySet[Call]:
+    return filters.filter(calls_listed())
 
 
 @router.post(
@@ -345,20 +371,18 @@ def precheck(request: HttpRequest, call: str, payload: PrecheckIn) -> Any:
 # -- Dossiers -----------------------------------------------------------------------------
 
 
-@router.get("/", response={200: list[SummaryOut], 403: ApplicationErrorOut}, summary="My dossiers")
+@router.get(
+    "/",
+    response={200: list[SummaryOut], 403: ApplicationErrorOut},
+    summary="My dossiers, the latest created first (paginated)",
+)
 @api_access("verified", objects=MEMBER)
-def list_applications(request: HttpRequest) -> Any:
-    return [
-        {
-            "reference": a.reference,
-            "call": a.call.reference,
-            "company_siren": a.company.siren,
-            "state": a.state,
-            "version": a.version,
-            "submitted_at": a.submitted_at,
-        }
-        for a in applications_of(request.auth)  # type: ignore[attr-defined]
-    ]
+@paginate(Pages)
+def list_applications(
+    request: HttpRequest, filters: Query[ApplicationFilters]
+) -> QuerySet[Application]:
+    user = request.auth  # type: ignore[attr-defined]
+    return filters.filter(applications_of(user)).order_by("-created_at", "-pk")
 
 
 @router.post(
@@ -492,14 +516,7 @@ def withdraw_application(request: HttpRequest, reference: str, payload: Withdraw
         app = services.application_withdraw(application=app, actor=user, reason=payload.reason)
     except ApplicationError as exc:
         return _refusal(exc)
-    return {
-        "reference": app.reference,
-        "call": app.call.reference,
-        "company_siren": app.company.siren,
-        "state": app.state,
-        "version": app.version,
-        "submitted_at": app.submitted_at,
-    }
+    return app
 
 
 @router.post(

@@ -12,21 +12,26 @@ and by how much.
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema, Status
+from ninja import File, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from plania.accounts.auth import api_auth
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
+from plania.api.pagination import Pages
 from plania.api.types import RowId
 from plania.awards import selectors as awards_selectors
+from plania.awards.enums import AwardState
 from plania.awards.models import Award
 from plania.awards.services import AwardError
 from plania.committee import services as committee_services
+from plania.committee.enums import SessionState
 from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
 from plania.payments import exports as payments_exports
 from plania.payments import selectors as payments_selectors
@@ -108,6 +113,24 @@ class ItemOut(Schema):
     reason: str
     award: str | None
 
+    # An AgendaItem; its envelope and award read through select_related in a list.
+    @staticmethod
+    def resolve_beneficiary(item: AgendaItem) -> str:
+        return item.beneficiary_name
+
+    @staticmethod
+    def resolve_dossier(item: AgendaItem) -> str:
+        return item.dossier_reference
+
+    @staticmethod
+    def resolve_envelope(item: AgendaItem) -> str:
+        return item.envelope.code
+
+    @staticmethod
+    def resolve_award(item: AgendaItem) -> str | None:
+        award = getattr(item, "award", None)  # the reverse one-to-one; None if none
+        return award.reference if award else None
+
 
 class SessionOut(Schema):
     id: int
@@ -118,37 +141,18 @@ class SessionOut(Schema):
     items: list[ItemOut]
 
 
-def _item(item: AgendaItem) -> dict[str, Any]:
-    award = Award.objects.filter(item=item).values_list("reference", flat=True).first()
-    return {
-        "id": item.pk,
-        "position": item.position,
-        "beneficiary": item.beneficiary_name,
-        "dossier": item.dossier_reference,
-        "envelope": item.envelope.code,
-        "proposed_total": item.proposed_total,
-        "proposed_grant": item.proposed_grant,
-        "proposed_advance": item.proposed_advance,
-        "legal_basis": item.legal_basis,
-        "outcome": item.outcome,
-        "approved_grant": item.approved_grant,
-        "approved_advance": item.approved_advance,
-        "deliberation_reference": item.deliberation_reference,
-        "decided_on": item.decided_on,
-        "reason": item.reason,
-        "award": award,
-    }
+def _sessions() -> QuerySet[CommitteeSession]:
+    """Sessions with their items, their items' envelope and award: three queries for a
+    page of sessions whatever their number and their items' (was one per session and one
+    per item)."""
+    items = AgendaItem.objects.select_related("envelope", "award").order_by("position")
+    return CommitteeSession.objects.prefetch_related(Prefetch("items", queryset=items))
 
 
-def _session(session: CommitteeSession) -> dict[str, Any]:
-    return {
-        "id": session.pk,
-        "held_on": session.held_on,
-        "title": session.title,
-        "deliberation_prefix": session.deliberation_prefix,
-        "state": session.state,
-        "items": [_item(i) for i in session.items.select_related("envelope").order_by("position")],
-    }
+class SessionFilters(FilterSchema):
+    state: Annotated[Literal[tuple(SessionState.values)] | None, FilterLookup("state")] = None  # type: ignore[valid-type]
+    held_from: Annotated[date | None, FilterLookup("held_on__gte")] = None
+    held_to: Annotated[date | None, FilterLookup("held_on__lte")] = None
 
 
 class SessionIn(Schema):
@@ -190,34 +194,54 @@ class AwardDetailOut(Schema):
     paid: Decimal
     repaid: Decimal
 
+    # An Award from `_awards` (its sums annotated by awards_selectors.with_sums).
+    @staticmethod
+    def resolve_beneficiary(award: Award) -> str:
+        return award.beneficiary_name
 
-def _award(award: Award) -> dict[str, Any]:
-    sums = awards_selectors.award_sums(award)
-    return {
-        "reference": award.reference,
-        "beneficiary": award.beneficiary_name,
-        "siret": award.beneficiary_siret,
-        "dossier": award.application.reference if award.application_id else None,
-        "envelope": award.envelope.code,
-        "deliberation_reference": award.deliberation_reference,
-        "decided_on": award.decided_on,
-        "total": award.total,
-        "grant": award.grant,
-        "advance": award.advance,
-        "advance_gge": award.advance_gge,
-        "de_minimis_amount": award.de_minimis_amount,
-        "legal_basis": award.legal_basis,
-        "state": award.state,
-        "committed": sums.committed,
-        "paid": sums.paid,
-        "repaid": sums.repaid,
-    }
+    @staticmethod
+    def resolve_siret(award: Award) -> str:
+        return award.beneficiary_siret
+
+    @staticmethod
+    def resolve_dossier(award: Award) -> str | None:
+        return award.application.reference if award.application_id else None
+
+    @staticmethod
+    def resolve_envelope(award: Award) -> str:
+        return award.envelope.code
 
 
-@router.get("/sessions", response=list[SessionOut])
+class AwardFilters(FilterSchema):
+    state: Annotated[Literal[tuple(AwardState.values)] | None, FilterLookup("state")] = None  # type: ignore[valid-type]
+    envelope: Annotated[str | None, FilterLookup("envelope__code")] = None
+    decided_from: Annotated[date | None, FilterLookup("decided_on__gte")] = None
+    decided_to: Annotated[date | None, FilterLookup("decided_on__lte")] = None
+
+
+def _awards(user: Any) -> QuerySet[Award]:
+    """The awards `user` may see, each with its ledger sums: one query for a page."""
+    return awards_selectors.with_sums(awards_selectors.awards_visible_to(user))
+
+
+def _award(award: Award) -> Award:
+    """An award just written, read again with its sums."""
+    return awards_selectors.with_sums(Award.objects.select_related("envelope", "application")).get(
+        pk=award.pk
+    )
+
+
+@router.get(
+    "/sessions",
+    response=list[SessionOut],
+    summary="Committee sessions with their agenda, the latest first (paginated)",
+)
 @api_access("committee", objects="every committee session")
-def session_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_session(s) for s in CommitteeSession.objects.all()[:200]]
+@paginate(Pages)
+def session_list(
+    request: HttpRequest, filters: Query[SessionFilters]
+) -> QuerySet[CommitteeSession]:
+    return filters.filter(_sessions())
 
 
 @router.post("/sessions", response={201: SessionOut, **ERRORS})
@@ -228,13 +252,13 @@ def session_create(request: HttpRequest, payload: SessionIn) -> Any:
         session = committee_services.session_create(actor=user, **payload.dict())
     except AwardError as exc:
         return _error(exc)
-    return Status(201, _session(session))
+    return Status(201, _sessions().get(pk=session.pk))
 
 
 @router.get("/sessions/{session_id}", response=SessionOut)
 @api_access("committee", objects="every committee session")
-def session_detail(request: HttpRequest, session_id: RowId) -> dict[str, Any]:
-    return _session(get_object_or_404(CommitteeSession, pk=session_id))
+def session_detail(request: HttpRequest, session_id: RowId) -> CommitteeSession:
+    return get_object_or_404(_sessions(), pk=session_id)
 
 
 @router.post("/sessions/{session_id}/items", response={201: ItemOut, **ERRORS})
@@ -257,7 +281,7 @@ def session_add(request: HttpRequest, session_id: RowId, payload: AgendaIn) -> A
             raise AwardError("proposal or direct", code="invalid")
     except AwardError as exc:
         return _error(exc)
-    return Status(201, _item(item))
+    return Status(201, item)
 
 
 @router.post("/sessions/{session_id}/items/{item_id}/decision", response={200: ItemOut, **ERRORS})
@@ -296,7 +320,7 @@ def item_decide(
     except AwardError as exc:
         return _error(exc)
     item.refresh_from_db()
-    return _item(item)
+    return item
 
 
 @router.post("/sessions/{session_id}/approve-all", response={200: list[AwardDetailOut], **ERRORS})
@@ -308,7 +332,7 @@ def approve_all(request: HttpRequest, session_id: RowId) -> Any:
         awards = committee_services.session_approve_all(session=session, actor=user)
     except AwardError as exc:
         return _error(exc)
-    return [_award(a) for a in awards]
+    return list(_awards(user).filter(pk__in=[a.pk for a in awards]))
 
 
 class DirectIn(Schema):
@@ -480,24 +504,25 @@ def order(request: HttpRequest, request_id: RowId, payload: OrderIn) -> Any:
     )
 
 
-@router.get("", response=list[AwardDetailOut])
+@router.get(
+    "",
+    response=list[AwardDetailOut],
+    summary="The awards the caller may see, the latest decided first (paginated)",
+)
 @api_access("verified", objects=AWARD_OBJECTS)
-def award_list(request: HttpRequest) -> list[dict[str, Any]]:
-    awards = awards_selectors.awards_visible_to(request.auth)  # type: ignore[attr-defined]
-    return [_award(a) for a in awards[:500]]
+@paginate(Pages)
+def award_list(request: HttpRequest, filters: Query[AwardFilters]) -> QuerySet[Award]:
+    return filters.filter(_awards(_user(request)))
 
 
 def _visible(request: HttpRequest, reference: str) -> Award:
-    return get_object_or_404(
-        awards_selectors.awards_visible_to(request.auth),  # type: ignore[attr-defined]
-        reference=reference,
-    )
+    return get_object_or_404(_awards(_user(request)), reference=reference)
 
 
 @router.get("/{reference}", response=AwardDetailOut)
 @api_access("verified", objects=AWARD_OBJECTS)
-def award_detail(request: HttpRequest, reference: str) -> dict[str, Any]:
-    return _award(_visible(request, reference))
+def award_detail(request: HttpRequest, reference: str) -> Award:
+    return _visible(request, reference)
 
 
 class RepaymentIn(Schema):

@@ -122,8 +122,24 @@ def field_name(loc: Sequence[Any]) -> str:
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    if error.get("type") == "missing":
+    """pydantic's message, in the request's language for the errors a query filter or a
+    page number meets most (issue 12 item 4: the list endpoints' filters are typed)."""
+    kind = error.get("type")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
         return _("Ce champ est obligatoire.")
+    if kind in {"int_parsing", "int_from_float"}:
+        return _("Un nombre entier est attendu.")
+    if kind in {"decimal_parsing", "float_parsing", "decimal_type", "finite_number"}:
+        return _("Un nombre est attendu.")
+    if kind in {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"}:
+        return _("Une date AAAA-MM-JJ est attendue.")
+    if kind == "greater_than_equal":
+        return _("La valeur doit être au moins %(limit)s.") % {"limit": ctx.get("ge")}
+    if kind == "less_than_equal":
+        return _("La valeur doit être au plus %(limit)s.") % {"limit": ctx.get("le")}
+    if kind in {"literal_error", "enum"}:
+        return _("Valeur inconnue ; attendues : %(values)s.") % {"values": ctx.get("expected")}
     return str(error.get("msg", ""))
 
 

@@ -12,15 +12,17 @@ state, 403 forbidden.
 """
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import field_validator
 
 from plania.accounts.access import has_role
 from plania.accounts.auth import api_auth
@@ -28,6 +30,7 @@ from plania.accounts.roles import Role
 from plania.accounts.selectors import user_by_email
 from plania.api.access import api_access
 from plania.api.errors import ApiError, ApiRefusal, refusal
+from plania.api.pagination import Pages
 from plania.applications.models import Application
 from plania.instruction import selectors, services
 from plania.instruction.models import ExpertInvitation, InternalNote, Proposal, Review
@@ -91,30 +94,103 @@ class QueueItemOut(Schema):
     invitations: int
     opinions: int
 
+    # An Application from selectors.queue (company, call, assignment, review joined,
+    # invitations and opinions counted in the same query).
+    @staticmethod
+    def resolve_call(app: Application) -> str:
+        return app.call.reference
 
-class QueueOut(Schema):
-    count: int
-    page: int
-    per_page: int
-    pages: int
-    results: list[QueueItemOut]
+    @staticmethod
+    def resolve_company_name(app: Application) -> str:
+        return app.company.name
+
+    @staticmethod
+    def resolve_siren(app: Application) -> str:
+        return app.company.siren
+
+    @staticmethod
+    def resolve_company_verified(app: Application) -> bool:
+        return app.company.verified
+
+    @staticmethod
+    def resolve_departement(app: Application) -> str:
+        return app.company.departement
+
+    @staticmethod
+    def resolve_naf_code(app: Application) -> str:
+        return app.company.naf_code
+
+    @staticmethod
+    def resolve_sector(app: Application) -> str:
+        return section_of(app.company.naf_code)
+
+    @staticmethod
+    def resolve_days_waiting(app: Application) -> int | None:
+        return selectors.days_waiting(app)
+
+    @staticmethod
+    def resolve_officer(app: Application) -> str | None:
+        assignment = getattr(app, "assignment", None)
+        return assignment.officer.email if assignment else None
+
+    @staticmethod
+    def resolve_recommendation(app: Application) -> str:
+        review = getattr(app, "review", None)
+        return review.recommendation if review else ""
+
+    @staticmethod
+    def resolve_invitations(app: Application) -> int:
+        return app.invitation_count  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_opinions(app: Application) -> int:
+        return app.opinion_count  # type: ignore[attr-defined]
 
 
-class QueueFilterIn(Schema):
+Amount = Annotated[Decimal | None, Field(None, ge=0, le=10**12, allow_inf_nan=False)]
+Days = Annotated[int | None, Field(None, ge=0, le=100_000)]
+
+
+class QueueFilters(FilterSchema):
+    """The queue's filters, as the page's form names them. An empty value is no filter
+    (as on the page); a decimal comma is read as a point. The queue's own selector
+    applies them (selectors.queue, shared with the page), not FilterSchema.filter."""
+
     scheme: str
     call: str = ""
     state: list[str] = []
     departement: str = ""
     sector: str = ""
-    amount_min: str = ""
-    amount_max: str = ""
-    days_min: str = ""
-    days_max: str = ""
-    assigned: str = ""
+    amount_min: Amount = None
+    amount_max: Amount = None
+    days_min: Days = None
+    days_max: Days = None
+    assigned: Literal["", "me", "none"] = ""
     q: str = ""
-    sort: str = "waiting"
-    page: str = "1"
-    per_page: str = "25"
+    sort: Literal[tuple(selectors.SORTS)] = "waiting"  # type: ignore[valid-type]
+
+    @field_validator("amount_min", "amount_max", "days_min", "days_max", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+            return value or None
+        return value
+
+    def parsed(self) -> selectors.QueueFilters:
+        return selectors.QueueFilters(
+            call=self.call,
+            states=tuple(self.state),
+            departement=self.departement.strip().upper(),
+            sector=self.sector.strip().upper(),
+            amount_min=self.amount_min,
+            amount_max=self.amount_max,
+            days_min=self.days_min,
+            days_max=self.days_max,
+            assigned=self.assigned,
+            q=self.q,
+            sort=self.sort,
+        )
 
 
 class BulkIn(Schema):
@@ -519,103 +595,27 @@ def invitation_out(inv: ExpertInvitation) -> dict[str, Any]:
 # -- Officers -------------------------------------------------------------------------------------
 
 
-def _decimal(raw: str, field: str, errors: dict[str, list[str]]) -> Decimal | None:
-    if not raw.strip():
-        return None
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        errors[field] = [_("Un nombre positif est attendu.")]
-        return None
-    return value
-
-
-def _int(raw: str, field: str, errors: dict[str, list[str]]) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        errors[field] = [_("Un nombre entier positif est attendu.")]
-        return None
-    return int(raw.strip())
-
-
 @router.get(
     "/queue",
-    response={200: QueueOut, 404: ApiError, 422: ApiError},
+    response={200: list[QueueItemOut], 404: ApiError, 422: ApiError},
     summary="The officer's queue of one scheme (filters, sorting, pagination)",
     description=(
         "Filters: call (reference), state (repeatable; default submitted, incomplete, "
         "under_review), departement, sector (NAF section letter), amount_min/amount_max "
         "(requested amount, EUR), days_min/days_max (days waiting since submission), "
         "assigned (me, none), q (reference, company name or SIREN). Sort: waiting, "
-        "-waiting, amount, -amount, reference, company, state. per_page: 25, 50 or 100."
+        "-waiting, amount, -amount, reference, company, state. Paginated: page, page_size."
     ),
 )
 @api_access("officer", objects="the schemes assigned to the officer")
-def queue(request: HttpRequest, filters: Query[QueueFilterIn]):  # type: ignore[no-untyped-def, type-arg]
+@paginate(Pages)
+def queue(request: HttpRequest, filters: Query[QueueFilters]) -> QuerySet[Application]:
     user = _user(request)
     if filters.scheme not in selectors.officer_scheme_codes(user) and not (
         selectors.is_admin(user)
     ):
         raise ApiRefusal(404, _("Dispositif introuvable."))
-    errors: dict[str, list[str]] = {}
-    parsed = selectors.QueueFilters(
-        call=filters.call,
-        states=tuple(filters.state),
-        departement=filters.departement.strip().upper(),
-        sector=filters.sector.strip().upper(),
-        amount_min=_decimal(filters.amount_min, "amount_min", errors),
-        amount_max=_decimal(filters.amount_max, "amount_max", errors),
-        days_min=_int(filters.days_min, "days_min", errors),
-        days_max=_int(filters.days_max, "days_max", errors),
-        assigned=filters.assigned,
-        q=filters.q,
-        sort=filters.sort,
-    )
-    per_page = _int(filters.per_page, "per_page", errors)
-    if per_page is not None and per_page not in selectors.PAGE_SIZES:
-        errors["per_page"] = [_("25, 50 ou 100 dossiers par page.")]
-    page_number = _int(filters.page, "page", errors) or 1
-    if parsed.sort not in selectors.SORTS:
-        errors["sort"] = [_("Tri inconnu.")]
-    if errors:
-        return refusal(422, _("Filtres invalides."), "invalid", errors)
-    now = timezone.now()
-    paginator = Paginator(selectors.queue(user, filters.scheme, parsed, now), per_page or 25)
-    page = paginator.get_page(page_number)
-    results = []
-    for app in page.object_list:
-        assignment = getattr(app, "assignment", None)
-        review = getattr(app, "review", None)
-        results.append(
-            {
-                "reference": app.reference,
-                "call": app.call.reference,
-                "state": app.state,
-                "company_name": app.company.name,
-                "siren": app.company.siren,
-                "company_verified": app.company.verified,
-                "departement": app.company.departement,
-                "naf_code": app.company.naf_code,
-                "sector": section_of(app.company.naf_code),
-                "requested_amount": app.requested_amount,
-                "submitted_at": app.submitted_at,
-                "days_waiting": selectors.days_waiting(app, now),
-                "officer": assignment.officer.email if assignment else None,
-                "recommendation": review.recommendation if review else "",
-                "invitations": app.invitation_count,  # type: ignore[attr-defined]
-                "opinions": app.opinion_count,  # type: ignore[attr-defined]
-            }
-        )
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "per_page": paginator.per_page,
-        "pages": paginator.num_pages,
-        "results": results,
-    }
+    return selectors.queue(user, filters.scheme, filters.parsed(), timezone.now())
 
 
 @router.post(

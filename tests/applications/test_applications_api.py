@@ -35,8 +35,12 @@ def _cost_lines():
 
 
 def test_public_catalogue_and_precheck(client, call):
-    calls = client.get(f"{API}/calls").json()
+    listed = client.get(f"{API}/calls").json()
+    assert listed["count"] == 1
+    calls = listed["items"]
     assert [c["reference"] for c in calls] == [call.reference]
+    assert client.get(f"{API}/calls", {"scheme": call.scheme_code}).json()["count"] == 1
+    assert client.get(f"{API}/calls", {"scheme": "autre"}).json() == {"items": [], "count": 0}
     assert calls[0]["status"] == "open"
     assert calls[0]["envelope"]["cap"] == "2000000.00"
     assert any("moins de 8 ans" in r["rule_fr"] for r in calls[0]["rules"])
@@ -116,7 +120,7 @@ def test_the_whole_journey(client, call, user, auth):
     withdrawn = _json(client, "post", f"{API}/{reference}/withdraw", auth, {"reason": "Abandon"})
     assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "withdrawn"
     listed = _json(client, "get", f"{API}/", auth).json()
-    assert [(d["reference"], d["state"]) for d in listed] == [(reference, "withdrawn")]
+    assert [(d["reference"], d["state"]) for d in listed["items"]] == [(reference, "withdrawn")]
 
 
 def test_stale_version_is_409_with_the_current_version(client, call, user, auth):

@@ -95,7 +95,7 @@ def test_every_api_route_of_another_companys_dossier_is_404(client, call, user, 
     assert Application.objects.get(pk=theirs.pk).state == "draft"
     # And the dossier does not appear in the caller's list.
     listed = client.get("/api/v1/applications/", **auth).json()
-    assert theirs.reference not in {d["reference"] for d in listed}
+    assert theirs.reference not in {d["reference"] for d in listed["items"]}
 
 
 def test_a_pending_member_sees_nothing(client, call, user, other_user):

@@ -101,7 +101,7 @@ def test_filters_and_sorting(client, world, officer_x, params, expected):
     # The API answers the same.
     response = client.get("/api/v1/instruction/queue", {"scheme": STARTUP, **params})
     assert response.status_code == 200
-    assert [r["reference"] for r in response.json()["results"]] == names(world, *expected)
+    assert [r["reference"] for r in response.json()["items"]] == names(world, *expected)
 
 
 def test_filter_by_call_and_by_officer_in_charge(client, world, officer_x):
@@ -120,10 +120,25 @@ def test_an_invalid_filter_is_ignored_on_the_page_and_refused_by_the_api(client,
     assert response.status_code == 200
     assert refs(response) == names(world, "a", "d", "b", "c")
     response = client.get(
-        "/api/v1/instruction/queue", {"scheme": STARTUP, "amount_min": "beaucoup", "per_page": "7"}
+        "/api/v1/instruction/queue",
+        {"scheme": STARTUP, "amount_min": "beaucoup", "page_size": "500", "sort": "x"},
     )
     assert response.status_code == 422
-    assert set(response.json()["errors"]) == {"amount_min", "per_page"}
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["errors"] == {
+        "amount_min": ["Un nombre est attendu."],
+        "page_size": ["La valeur doit être au plus 200."],
+        "sort": [body["errors"]["sort"][0]],
+    }
+    assert body["errors"]["sort"][0].startswith("Valeur inconnue ; attendues : 'waiting'")
+    # An empty filter is no filter, as on the page; a decimal comma is read.
+    response = client.get(
+        "/api/v1/instruction/queue", {"scheme": STARTUP, "amount_min": "", "days_max": ""}
+    )
+    assert [r["reference"] for r in response.json()["items"]] == names(world, "a", "d", "b", "c")
+    response = client.get("/api/v1/instruction/queue", {"scheme": STARTUP, "amount_min": "1,5"})
+    assert response.status_code == 200
 
 
 def test_the_queue_row_shows_what_an_officer_needs(client, world, officer_x):
@@ -131,7 +146,7 @@ def test_the_queue_row_shows_what_an_officer_needs(client, world, officer_x):
     row = client.get(QUEUE, {"q": "Bravo"}).context["rows"][0]
     assert (row.section, row.days, row.officer) == ("C", 10, None)
     data = client.get("/api/v1/instruction/queue", {"scheme": STARTUP, "q": "Bravo"}).json()
-    item = data["results"][0]
+    item = data["items"][0]
     assert item["sector"] == "C" and item["days_waiting"] == 10
     assert item["requested_amount"] == "150000.00"
     assert item["departement"] == "34"
@@ -148,8 +163,11 @@ def test_pagination(client, call, officer_x):
     assert len(second.context["rows"]) == 5
     assert set(refs(first)).isdisjoint(refs(second))
     assert len(client.get(QUEUE, {"per_page": 50}).context["rows"]) == 30
-    data = client.get("/api/v1/instruction/queue", {"scheme": STARTUP, "page": "2"}).json()
-    assert (data["count"], data["page"], data["pages"], len(data["results"])) == (30, 2, 2, 5)
+    url = "/api/v1/instruction/queue"
+    data = client.get(url, {"scheme": STARTUP, "page": "2", "page_size": "25"}).json()
+    assert (data["count"], len(data["items"])) == (30, 5)
+    assert len(client.get(url, {"scheme": STARTUP}).json()["items"]) == 30  # 50 a page
+    assert client.get(url, {"scheme": STARTUP, "page": "3"}).json() == {"items": [], "count": 30}
 
 
 def test_bulk_start_review_reports_each_dossier(client, world, officer_x):

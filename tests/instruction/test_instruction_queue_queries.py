@@ -20,7 +20,8 @@ from plania.instruction.models import (
     Review,
 )
 from tests.factories import UserFactory
-from tests.instruction.helpers import STARTUP, CallFactory, expert, login
+from tests.instruction.helpers import STARTUP, CallFactory, expert, filed, login
+from tests.queries import assert_same_queries, one_then_fifty
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,48 @@ def test_the_queue_has_a_fixed_number_of_queries(
     # The API too.
     with django_assert_num_queries(API_QUERIES):
         response = client.get(
-            "/api/v1/instruction/queue", {"scheme": STARTUP, "per_page": str(per_page)}
+            "/api/v1/instruction/queue", {"scheme": STARTUP, "page_size": str(per_page)}
         )
     assert response.status_code == 200
-    assert len(response.json()["results"]) == per_page
+    assert len(response.json()["items"]) == per_page
+
+
+# -- The SQL itself, for 1 and 50 dossiers (issue 12 item 5) ----------------------------------
+
+
+def _filed(call, officer_x):
+    def add(n: int) -> None:
+        now = timezone.now()
+        for _ in range(n):
+            app = filed(call=call)
+            ApplicationAssignment.objects.create(
+                application=app, officer=officer_x, assigned_at=now
+            )
+
+    return add
+
+
+def test_the_queue_page_runs_the_same_sql_for_1_and_50_dossiers(client, call, officer_x, snapshot):
+    login(client, officer_x)
+    url = reverse("web:instruction_queue", kwargs={"scheme": STARTUP})
+
+    def get(n: int) -> None:
+        response = client.get(url, {"per_page": 100})
+        assert len(response.context["rows"]) == n
+
+    one, fifty = one_then_fifty(_filed(call, officer_x), get)
+    assert_same_queries(one, fifty)
+    assert one == snapshot
+
+
+def test_the_queue_api_runs_the_same_sql_for_1_and_50_dossiers(client, call, officer_x, snapshot):
+    login(client, officer_x)
+
+    def get(n: int) -> None:
+        params = {"scheme": STARTUP, "page_size": 100}
+        body = client.get("/api/v1/instruction/queue", params).json()
+        assert body["count"] == n and {r["officer"] for r in body["items"]} == {officer_x.email}
+
+    one, fifty = one_then_fifty(_filed(call, officer_x), get)
+    assert_same_queries(one, fifty)
+    assert one == snapshot
