@@ -7,7 +7,7 @@ Usage: uv run python bench/deadline_rush.py [--clients 200] [--workers 5] [--thr
 
 1. A scratch database named after DATABASE_URL's, `<name>_rush_bench`, is dropped,
    created afresh and migrated (the DATABASE_URL database, default
-   postgres://postgres@127.0.0.1:5432/test, is only used to create it). N applicants with
+   PlanIA's embedded server, is only used to create it). N applicants with
    verified e-mails, their companies and complete drafts are made through the services
    (`application_create`, `application_save_draft`, as the applications tests do), each
    with a personal API token (`api_token_create`); and as many more as
@@ -84,7 +84,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
 # A complete dossier of the ia-rd-projets 2025 form (plania/data/schemes).
 RD_ANSWERS = {
     "project_title": "Détection précoce des fuites sur les réseaux d'eau",
@@ -119,6 +118,15 @@ def recreate_scratch_database(url: str, name: str) -> None:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def default_url() -> str:
+    """Without DATABASE_URL, PlanIA's own default: the embedded PostgreSQL under var/."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.ledger_contention import default_url as embedded
+
+    return embedded()
 
 
 def setup_django(url: str, var_dir: Path) -> None:
@@ -640,7 +648,7 @@ def main() -> None:
     if not 1 <= args.clients <= 2000:
         raise SystemExit("--clients is between 1 and 2000")
 
-    base_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    base_url = os.environ.get("DATABASE_URL") or default_url()
     scratch = f"{urlsplit(base_url).path.lstrip('/') or 'plania'}_rush_bench"
     url = with_database(base_url, scratch)
     var_dir = Path(tempfile.mkdtemp(prefix="plania-rush-"))

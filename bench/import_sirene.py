@@ -6,7 +6,7 @@ What it does:
 1. writes two StockUniteLegale files in INSEE's format (zip holding the UTF-8 CSV, as
    INSEE publishes it; seeded, valid SIRENs): 100,000 rows and 1,000,000 rows;
 2. creates a scratch PostgreSQL database named after DATABASE_URL's (default
-   postgres://postgres@127.0.0.1:5432/test, only used to create it), `<name>_sirene_bench`,
+   PlanIA's embedded server, only used to create it), `<name>_sirene_bench`,
    migrates it, and for each file, with the SIRENE tables emptied, runs the import
    command (`import_sirene`, the code `plania import_sirene FILE` runs) in a subprocess
    of its own, so that generating the file and migrating do not count; it reads that
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.ledger_contention import (  # noqa: E402
-    DEFAULT_URL,
+    default_url,
     drop_scratch_database,
     recreate_scratch_database,
     scratch_name,
@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--csv", action="store_true", help="plain CSV instead of a zip")
     args = parser.parse_args()
-    base_url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    base_url = os.environ.get("DATABASE_URL") or default_url()
     if not base_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit(f"DATABASE_URL must be PostgreSQL, not {base_url!r}")
     scratch = scratch_name(base_url, "sirene")

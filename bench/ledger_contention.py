@@ -24,7 +24,7 @@ PlanIA's), `COMMIT`, with the same number of workers, on the same rows of the sa
 The ratio of the two rates says how much PlanIA adds to the locks' critical section (the
 look-up of the tree, the conditions, the hash chain, the entry and its indexes).
 
-PostgreSQL comes from DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). That
+PostgreSQL comes from DATABASE_URL (default: PlanIA's embedded server, as for every command). That
 database is only used to (re)create a scratch database named after it,
 `<name>_ledger_bench`, which is created afresh, migrated with Django's `migrate`, used for
 every phase and dropped at the end (--keep leaves it). Workers are separate processes
@@ -59,7 +59,21 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def default_url() -> str:
+    """Without DATABASE_URL, PlanIA's own default: the embedded PostgreSQL under var/
+    (started if need be), its maintenance database "postgres"; each bench creates and
+    drops its scratch database beside PlanIA's."""
+    from plania.config import Environment
+    from plania.core.database import server
+
+    # Environment(), not the cached env(): settings read DATABASE_URL later, once the
+    # bench has set it to its scratch database.
+    var_dir = Environment().var_dir
+    return server(database_url="", data_dir=var_dir / "postgres").url("postgres")
+
+
 PLAN_FILE = ROOT / "plania" / "data" / "plans" / "occitanie-ia-2024-2028.yaml"
 CALL_ENVELOPE = "ia-axe-1-rd"  # the ia-rd-projets calls' envelope (plania.demo.scale.CALLS)
 BUDGET_YEAR = 2025
@@ -296,7 +310,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="do not drop the scratch database")
     args = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    base_url = os.environ.get("DATABASE_URL") or default_url()
     if not base_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit(f"DATABASE_URL must be PostgreSQL, not {base_url!r}")
     # Production runs with DEBUG off; with it on, Django also logs every query it runs.

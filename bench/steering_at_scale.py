@@ -3,7 +3,7 @@
 Usage: uv run python bench/steering_at_scale.py [--applications 100000] [--entries 1000000]
        [--requests 30] [--seed 1] [--award-share 0.05] [--keep]
 
-PostgreSQL comes from DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). That
+PostgreSQL comes from DATABASE_URL (default: PlanIA's embedded server, as for every command). That
 database is only used to (re)create a scratch database named after it,
 `<name>_scale_bench`, which is dropped and created afresh, migrated, filled, measured and
 dropped at the end (bench/ledger_contention.py does the same).
@@ -67,8 +67,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.ledger_contention import (  # noqa: E402
-    DEFAULT_URL,
     database_name,
+    default_url,
     drop_scratch_database,
     recreate_scratch_database,
     scratch_name,
@@ -156,7 +156,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    base = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    base = os.environ.get("DATABASE_URL") or default_url()
     args.scratch = scratch_name(base, "scale")
     if database_name(base) == args.scratch:
         raise SystemExit(f"DATABASE_URL already names {args.scratch!r}; point it at another.")
