@@ -13,7 +13,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from plania.core.formats import format_eur
+from plania.core.formats import format_date, format_eur, format_number
 from plania.steering import exports
 from plania.steering.selectors import Overview, TargetRow
 from plania.steering.trajectory import AT_RISK_SHARE, ON_TRACK_SHARE
@@ -27,9 +27,7 @@ STATUS_COLOURS = {
 
 
 def _n(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value).normalize():f}"
+    return format_number(value)
 
 
 def _bullet(row: TargetRow, width: float = 14 * cm) -> Drawing:
@@ -89,7 +87,7 @@ def annual_report(o: Overview) -> bytes:
             % {
                 "years": o.plan.years,
                 "budget": format_eur(o.plan.budget),
-                "date": o.as_of.strftime("%d/%m/%Y"),
+                "date": format_date(o.as_of),
             },
             body,
         ),  # fmt: skip
