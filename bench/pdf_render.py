@@ -7,7 +7,7 @@ least as fast as today's path. This measures both paths on the same input in one
 
 - the agreement: web/awards/agreement.html rendered once with agreement_context() of the
   demo award with the most payment lines and an advance; the same HTML goes to today's
-  converter (plania.awards.agreement.html_to_pdf: HTML subset -> ReportLab flowables) and
+  converter (plania.agreements.pdf.html_to_pdf: HTML subset -> ReportLab flowables) and
   to WeasyPrint (the HTML wrapped in a page with bench/pdf/style.css embedded);
 - the annual report: today's plania.steering.report.annual_report(overview) (ReportLab
   platypus and graphics) against bench/pdf/annual_report.html (the same title, targets
@@ -20,7 +20,7 @@ ms (and p95). Pages are counted with pypdf, so the outputs can be compared.
 
 PostgreSQL comes from DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
 used only to (re)create the scratch database `plania_pdf_bench`, filled by the demo
-generator (plania.core.demo.generate) and dropped at the end.
+generator (plania.demo.scale.generate) and dropped at the end.
 
 Needs WeasyPrint, which the project does not depend on (see the commit that added this
 file for the figures and the decision): `uv run --with weasyprint python bench/pdf_render.py`.
@@ -176,9 +176,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import translation
     from django.utils.html import escape
 
-    from plania.awards import agreement
+    from plania.agreements import pdf as agreement
     from plania.awards.models import Award
-    from plania.core.demo import generate
+    from plania.demo.scale import generate
     from plania.steering import exports, report
     from plania.steering.selectors import steering_overview
 

@@ -1,12 +1,12 @@
 """The agreement PDF prints what the applicant typed as text: the template escapes it and
-the converter (plania.awards.agreement) turns it back into text, never into markup."""
+the converter (plania.agreements.pdf) turns it back into text, never into markup."""
 
 import io
 
 import pytest
 from pypdf import PdfReader
 
-from plania.awards.agreement import TemplateError, html_to_pdf, render_agreement_pdf
+from plania.agreements.pdf import TemplateError, html_to_pdf, render_agreement_pdf
 from plania.awards.models import Award
 from tests.awards.flows import approved
 
