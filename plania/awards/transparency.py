@@ -11,6 +11,7 @@
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -79,10 +80,13 @@ def _source_of(name: str, company_verified: bool) -> str:
 
 
 def explanation_for(application: Any, award: Any = None, item: Any = None) -> Explanation:
-    from plania.rules.money import format_eur_en, format_eur_fr
+    from plania.rules.money import format_money
 
     lang = "en" if (translation.get_language() or "fr").startswith("en") else "fr"
-    money = format_eur_en if lang == "en" else format_eur_fr
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, lang, cents=False)
+
     eligibility = application.eligibility or {}
     snapshot = application.submitted_data or {}
     verified = bool((snapshot.get("company") or {}).get("verified"))

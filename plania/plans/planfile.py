@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from plania import config
+from plania.rules.money import format_money
 
 # Limits checked before the file is parsed (size) and before it is validated (expansion).
 MAX_BYTES_ENV = "PLANIA_PLAN_FILE_MAX_BYTES"
@@ -209,7 +210,8 @@ def _walk_envelopes(envelopes: list[EnvelopeDoc], path: str) -> list[tuple[str, 
 
 
 def _eur(amount: Decimal) -> str:
-    return f"{amount:,.2f} EUR"
+    # The plan file's checks speak English (they name YAML paths): "€1,234.56".
+    return format_money(amount, "en")
 
 
 def _check_children(

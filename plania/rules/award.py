@@ -33,7 +33,7 @@ from plania.rules.eligibility import (
     evaluate_eligibility,
     read_inputs,
 )
-from plania.rules.money import ZERO, format_eur_en, format_eur_fr
+from plania.rules.money import ZERO, format_money
 from plania.rules.params import ParameterError, ResolvedParameter
 from plania.rules.schedules import Frequency, RepaymentTerms
 from plania.rules.schemes import Scheme
@@ -228,7 +228,10 @@ class AwardResult:
             return lines
         assert self.aid_eur is not None and self.grant_eur is not None
         assert self.advance_eur is not None and self.total_gge_eur is not None
-        money = format_eur_fr if fr else format_eur_en
+
+        def money(amount: Decimal) -> str:
+            return format_money(amount, "fr" if fr else "en", cents=False)
+
         lim = {
             "requested": ("le montant demandé", "the amount requested"),
             "cap": ("le plafond du dispositif", "the scheme's cap"),

@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from plania.rules.money import ZERO, Money, format_eur_en, format_eur_fr, round_cent
+from plania.rules.money import ZERO, Money, format_day, format_money, round_cent
 from plania.rules.schedules import add_months
 
 WindowKind = Literal["rolling_3_years", "three_fiscal_years"]
@@ -126,7 +126,15 @@ def _norm_siren(siren: str) -> str:
 
 
 def _fr(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    return format_day(day, "fr")
+
+
+def _eur_fr(amount: Money) -> str:
+    return format_money(amount, "fr", cents=False)
+
+
+def _eur_en(amount: Money) -> str:
+    return format_money(amount, "en", cents=False)
 
 
 def deminimis_check(
@@ -178,38 +186,38 @@ def deminimis_check(
     adjusted_fr = " (plafond ajusté)" if ceiling_override is not None else ""
     adjusted_en = " (adjusted ceiling)" if ceiling_override is not None else ""
     period_fr = f"du {_fr(start)} au {_fr(end)}"
-    period_en = f"from {start.isoformat()} to {end.isoformat()}"
+    period_en = f"from {format_day(start, 'en')} to {format_day(end, 'en')}"
     n = len(counted)
     if fits:
         fr = (
             f"Aide de minimis conforme ({regime.code}{adjusted_fr}) : "
-            f"{format_eur_fr(cumulated)} d'aides déjà reçues par l'entreprise unique "
-            f"{period_fr} ({n} aide(s)) + {format_eur_fr(new)} = {format_eur_fr(total)}, "
-            f"dans la limite du plafond de {format_eur_fr(ceiling)} ; "
-            f"marge restante : {format_eur_fr(headroom_after)}."
+            f"{_eur_fr(cumulated)} d'aides déjà reçues par l'entreprise unique "
+            f"{period_fr} ({n} aide(s)) + {_eur_fr(new)} = {_eur_fr(total)}, "
+            f"dans la limite du plafond de {_eur_fr(ceiling)} ; "
+            f"marge restante : {_eur_fr(headroom_after)}."
         )
         en = (
             f"De minimis aid fits ({regime.code}{adjusted_en}): "
-            f"{format_eur_en(cumulated)} already granted to the single undertaking "
-            f"{period_en} ({n} aid(s)) + {format_eur_en(new)} = {format_eur_en(total)}, "
-            f"within the {format_eur_en(ceiling)} ceiling; "
-            f"headroom left: {format_eur_en(headroom_after)}."
+            f"{_eur_en(cumulated)} already granted to the single undertaking "
+            f"{period_en} ({n} aid(s)) + {_eur_en(new)} = {_eur_en(total)}, "
+            f"within the {_eur_en(ceiling)} ceiling; "
+            f"headroom left: {_eur_en(headroom_after)}."
         )
     else:
         fr = (
-            f"Plafond de minimis dépassé de {format_eur_fr(excess)} ({regime.code}"
-            f"{adjusted_fr}) : {format_eur_fr(cumulated)} d'aides déjà reçues par "
-            f"l'entreprise unique {period_fr} ({n} aide(s)) + {format_eur_fr(new)} "
-            f"= {format_eur_fr(total)}, pour un plafond de {format_eur_fr(ceiling)}. "
-            f"Marge disponible : {format_eur_fr(headroom_before)}. Aucune partie de cette "
+            f"Plafond de minimis dépassé de {_eur_fr(excess)} ({regime.code}"
+            f"{adjusted_fr}) : {_eur_fr(cumulated)} d'aides déjà reçues par "
+            f"l'entreprise unique {period_fr} ({n} aide(s)) + {_eur_fr(new)} "
+            f"= {_eur_fr(total)}, pour un plafond de {_eur_fr(ceiling)}. "
+            f"Marge disponible : {_eur_fr(headroom_before)}. Aucune partie de cette "
             f"aide ne peut être octroyée au titre du règlement de minimis."
         )
         en = (
-            f"De minimis ceiling exceeded by {format_eur_en(excess)} ({regime.code}"
-            f"{adjusted_en}): {format_eur_en(cumulated)} already granted to the single "
-            f"undertaking {period_en} ({n} aid(s)) + {format_eur_en(new)} "
-            f"= {format_eur_en(total)}, against a ceiling of {format_eur_en(ceiling)}. "
-            f"Headroom available: {format_eur_en(headroom_before)}. No part of this aid "
+            f"De minimis ceiling exceeded by {_eur_en(excess)} ({regime.code}"
+            f"{adjusted_en}): {_eur_en(cumulated)} already granted to the single "
+            f"undertaking {period_en} ({n} aid(s)) + {_eur_en(new)} "
+            f"= {_eur_en(total)}, against a ceiling of {_eur_en(ceiling)}. "
+            f"Headroom available: {_eur_en(headroom_before)}. No part of this aid "
             f"may be granted under the de minimis regulation."
         )
     return DeMinimisResult(

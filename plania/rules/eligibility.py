@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Literal, TypeAlias
 
-from plania.rules.money import format_eur_en, format_eur_fr
+from plania.rules.money import format_day, format_money
 from plania.rules.params import ParamValue, ResolvedParameter, format_value
 from plania.rules.schemes import INPUT_FIELDS, Condition, Group, InputKind, Leaf, Scheme
 
@@ -132,7 +132,7 @@ def _fmt(value: object, lang: str) -> str:
     if isinstance(value, bool):
         return ("oui" if value else "non") if lang == "fr" else ("yes" if value else "no")
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
+        return format_day(value, lang)
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -140,7 +140,11 @@ def _fmt(value: object, lang: str) -> str:
 
 def format_param(p: ResolvedParameter, lang: str) -> str:
     if p.kind == "amount" and isinstance(p.value, Decimal):
-        return format_eur_fr(p.value) if lang == "fr" else format_eur_en(p.value)
+        return (
+            format_money(p.value, "fr", cents=False)
+            if lang == "fr"
+            else format_money(p.value, "en", cents=False)
+        )
     if isinstance(p.value, tuple):
         return ", ".join(p.value)
     return format_value(p.value)
@@ -148,7 +152,11 @@ def format_param(p: ResolvedParameter, lang: str) -> str:
 
 def format_input(name: str, value: InputValue | None, lang: str) -> str:
     if isinstance(value, Decimal) and INPUT_FIELDS.get(name) == "amount":
-        return format_eur_fr(value) if lang == "fr" else format_eur_en(value)
+        return (
+            format_money(value, "fr", cents=False)
+            if lang == "fr"
+            else format_money(value, "en", cents=False)
+        )
     return _fmt(value, lang)
 
 

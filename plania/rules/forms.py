@@ -455,10 +455,12 @@ def parse_amount(raw: object) -> Decimal:
         raise ValueRefused("invalid_amount")
     if value < 0:
         raise ValueRefused("negative")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueRefused("too_many_decimals")
+    # Before quantize: a value of more than 26 whole digits cannot be quantized to the cent
+    # in the default 28-digit context (decimal.InvalidOperation, a 500 on a 30-digit amount).
     if value > MAX_AMOUNT:
         raise ValueRefused("too_large", MAX_AMOUNT)
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueRefused("too_many_decimals")
     return value.quantize(Decimal("0.01"))
 
 

@@ -7,6 +7,7 @@ accountant expects; the vectorised path works in integer cents and must agree to
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
@@ -15,11 +16,6 @@ Money: TypeAlias = Decimal
 CENT = Decimal("0.01")
 EURO = Decimal("1")
 ZERO = Decimal("0.00")
-
-# Same character Django's French locale uses as THOUSAND_SEPARATOR (django/conf/locale/fr/
-# formats.py), so amounts in rules explanations look like the amounts the templates render;
-# it also keeps "300 000 €" on one line.
-NBSP = "\u00a0"
 
 
 def _check_finite(amount: Decimal) -> None:
@@ -57,23 +53,74 @@ def from_cents(cents: int) -> Money:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
-def format_eur_fr(amount: Decimal) -> str:
-    """French display: ``300 000 €``, ``1 234,56 €`` (no cents when whole; no-break spaces)."""
-    _check_finite(amount)
-    rounded = round_cent(amount)
-    sign = "-" if rounded < 0 else ""
-    whole, _, frac = f"{abs(rounded):,.2f}".partition(".")
-    text = whole.replace(",", NBSP)
-    if frac != "00":
-        text += "," + frac
-    return f"{sign}{text}{NBSP}€"
+def babel_locale(language: str | None) -> str:
+    """The Babel locale for one of the site's languages: "en..." -> "en", anything else "fr"."""
+    return "en" if (language or "").lower().startswith("en") else "fr"
 
 
-def format_eur_en(amount: Decimal) -> str:
-    """English display: ``EUR 300,000``, ``EUR 1,234.56`` (no cents when whole)."""
+def format_money(amount: Decimal, language: str | None = "fr", *, cents: bool = True) -> str:
+    """Euros as the language writes them, from CLDR through Babel.
+
+    ``"1\u202f234,56\u00a0€"`` in French (narrow no-break space between thousands, no-break
+    space before the sign), ``"€1,234.56"`` in English; ``-`` before negative amounts.
+    ``cents=False`` drops ",00" from a whole amount (``"300\u202f000\u00a0€"``), as the
+    rules' explanations say caps and ceilings; other amounts keep their cents.
+
+    The amount is rounded half up to the cent here (Babel's own rounding is half even), and
+    a zero never prints as "-0,00".
+    """
+    from babel.numbers import format_currency  # 45 ms: only when something is shown
+
     _check_finite(amount)
-    rounded = round_cent(amount)
-    sign = "-" if rounded < 0 else ""
-    whole, _, frac = f"{abs(rounded):,.2f}".partition(".")
-    text = whole if frac == "00" else f"{whole}.{frac}"
-    return f"{sign}EUR {text}"
+    rounded = round_cent(Decimal(amount))
+    if rounded == 0:
+        rounded = ZERO
+    locale = babel_locale(language)
+    if not cents and rounded == rounded.to_integral_value():
+        pattern = _whole_pattern(locale)
+        return format_currency(rounded, "EUR", format=pattern, locale=locale, currency_digits=False)
+    return format_currency(rounded, "EUR", locale=locale)
+
+
+def format_money_millions(amount: Decimal, language: str | None = "fr") -> str:
+    """Budgets as people say them, in CLDR's compact form: ``"60\u00a0M\u00a0€"`` / ``"€60M"``,
+    ``"1,5\u00a0M\u00a0€"``, ``"250\u00a0k\u00a0€"``; at most two decimals of the unit shown."""
+    from babel.numbers import format_compact_currency
+
+    value = Decimal(amount)
+    _check_finite(value)
+    shown = abs(value)
+    while shown >= 1000:  # the unit Babel picks: k, M, Md/B
+        shown /= 1000
+    digits = min(max(-shown.normalize().as_tuple().exponent, 0), 2)
+    return format_compact_currency(
+        value, "EUR", locale=babel_locale(language), fraction_digits=digits
+    )
+
+
+def format_figure(value: Decimal | int, language: str | None = "fr") -> str:
+    """A plain figure without trailing zeros.
+
+    3.70 -> ``"3,7"`` / ``"3.7"``, 1234 -> ``"1\u202f234"`` / ``"1,234"``.
+    """
+    from babel.numbers import format_decimal
+
+    value = Decimal(value)
+    _check_finite(value)
+    return format_decimal(
+        value.normalize(), locale=babel_locale(language), decimal_quantization=False
+    )
+
+
+def format_day(day: date, language: str | None = "fr") -> str:
+    """A date in full, unambiguous in both languages: "7 janvier 2026" / "January 7, 2026"."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=babel_locale(language))
+
+
+def _whole_pattern(locale: str) -> str:
+    from babel import Locale
+
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    return pattern.replace(".00", "")

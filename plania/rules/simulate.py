@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from plania.rules.award import AwardContext
-from plania.rules.money import from_cents, to_cents
+from plania.rules.money import format_money, from_cents, to_cents
 from plania.rules.params import ParameterError, parse_override
 from plania.rules.schemes import Scheme, find_scheme
 from plania.rules.vector import (
@@ -492,7 +492,7 @@ class Simulation:
 
     def summary_lines(self) -> list[str]:
         def eur(cents: int) -> str:
-            return f"{from_cents(cents):,.2f} €".replace(",", "\u202f")
+            return format_money(from_cents(cents), "fr")
 
         s = self.scheme
         over = self.budget_needed_cents - self.envelope_cents

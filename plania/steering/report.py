@@ -2,7 +2,9 @@
 the targets with their status and charts, the money, the list of awards."""
 
 import io
+from datetime import date
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -13,7 +15,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from plania.core.formats import format_eur
+from plania.core.formats import format_date, format_eur, format_number
 from plania.steering import exports
 from plania.steering.selectors import Overview, TargetRow
 from plania.steering.trajectory import AT_RISK_SHARE, ON_TRACK_SHARE
@@ -26,10 +28,15 @@ STATUS_COLOURS = {
 }
 
 
+def _text(text: object, style: object) -> Paragraph:
+    """A paragraph of plain text: ReportLab parses a Paragraph's string as markup, and names
+    come from people (a beneficiary called "<b>x" would be bold, an unclosed tag would stop
+    the report)."""
+    return Paragraph(escape(str(text)), style)
+
+
 def _n(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{Decimal(value).normalize():f}"
+    return format_number(value)
 
 
 def _bullet(row: TargetRow, width: float = 14 * cm) -> Drawing:
@@ -82,26 +89,26 @@ def annual_report(o: Overview) -> bytes:
     body = styles["BodyText"]
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     story: list = [  # type: ignore[type-arg]
-        Paragraph(_("Rapport annuel de pilotage"), styles["Title"]),
-        Paragraph(o.plan.name, styles["Heading2"]),
-        Paragraph(
+        _text(_("Rapport annuel de pilotage"), styles["Title"]),
+        _text(o.plan.name, styles["Heading2"]),
+        _text(
             _("Période %(years)s · budget %(budget)s · situation au %(date)s")
             % {
                 "years": o.plan.years,
                 "budget": format_eur(o.plan.budget),
-                "date": o.as_of.strftime("%d/%m/%Y"),
+                "date": format_date(o.as_of),
             },
             body,
         ),  # fmt: skip
     ]
     for p in o.programmes:
         story.append(
-            Paragraph(_("Programme adopté à côté : %(name)s (%(budget)s)")
+            _text(_("Programme adopté à côté : %(name)s (%(budget)s)")
                       % {"name": p.name, "budget": format_eur(p.budget)}, body)
         )  # fmt: skip
-    story += [Spacer(1, 0.4 * cm), Paragraph(_("Objectifs"), styles["Heading2"])]
+    story += [Spacer(1, 0.4 * cm), _text(_("Objectifs"), styles["Heading2"])]
     story.append(
-        Paragraph(
+        _text(
             _(
                 "Règle : trajectoire linéaire de la situation de départ à la cible sur la "
                 "période ; en bonne voie si le réalisé atteint au moins %(on)s %% de la "
@@ -113,9 +120,11 @@ def annual_report(o: Overview) -> bytes:
     )
     for row in o.targets:
         a = row.assessment
-        story.append(Paragraph(f"<b>{row.target.name}</b> ({row.target.code})", body))
         story.append(
-            Paragraph(
+            Paragraph(f"<b>{escape(row.target.name)}</b> ({escape(row.target.code)})", body)
+        )
+        story.append(
+            _text(
                 _(
                     "Départ %(b)s · cible %(t)s %(unit)s · réalisé %(a)s (%(y)s) · "
                     "trajectoire %(e)s · projection %(p)s · statut : %(s)s"
@@ -128,21 +137,23 @@ def annual_report(o: Overview) -> bytes:
         )  # fmt: skip
         story.append(_bullet(row))
         story.append(Spacer(1, 0.2 * cm))
-    story += [PageBreak(), Paragraph(_("Budget"), styles["Heading2"]), _budget_chart(o)]
+    story += [PageBreak(), _text(_("Budget"), styles["Heading2"]), _budget_chart(o)]
     for title, name in (
         (_("Par axe et enveloppe"), "enveloppes"),
         (_("Par exercice"), "exercices"),
         (_("Rythme d'engagement"), "rythme"),
     ):
-        story.append(Paragraph(title, styles["Heading3"]))
+        story.append(_text(title, styles["Heading3"]))
         story.append(_table(exports.table(name, o), small))
-    story += [PageBreak(), Paragraph(_("Aides attribuées"), styles["Heading2"])]
+    story += [PageBreak(), _text(_("Aides attribuées"), styles["Heading2"])]
     story.append(_table(exports.table("aides", o), small))
     doc.build(story)
     return buf.getvalue()
 
 
 def _fmt(v: object) -> str:
+    if isinstance(v, date):
+        return format_date(v)
     if isinstance(v, Decimal):
         # Amounts carry cents (ledger sums, caps, floors); other figures do not.
         return format_eur(v) if v.as_tuple().exponent == -2 else _n(v)
@@ -151,8 +162,8 @@ def _fmt(v: object) -> str:
 
 def _table(t: exports.Table, style: object) -> Table:
     head, rows = t
-    data = [[Paragraph(h, style) for h in head]] + [
-        [Paragraph(_fmt(v), style) for v in row] for row in rows
+    data = [[_text(h, style) for h in head]] + [
+        [_text(_fmt(v), style) for v in row] for row in rows
     ]
     table = Table(data, repeatRows=1)
     table.setStyle(

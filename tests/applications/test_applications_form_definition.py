@@ -168,6 +168,9 @@ def test_amounts_as_people_type_them(text, value):
         ("1e5", "invalid_amount"),
         (True, "invalid_amount"),
         ("9" * 20, "too_large"),
+        # Past the 28 digits of decimal's context: refused, not an InvalidOperation.
+        ("9" * 30, "too_large"),
+        ("1" * 40 + ",5", "too_large"),
     ],
 )
 def test_unreadable_amounts(text, code):

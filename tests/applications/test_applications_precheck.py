@@ -35,7 +35,7 @@ def test_anonymous_visitor_answers_everything_and_sees_each_criterion(client, ca
     row = html.split('data-criterion="company_age"')[1].split("</tr>")[0]
     assert "L&#x27;entreprise doit avoir moins de 8 ans à la date de dépôt du dossier." in row
     assert (
-        "Date de création de l&#x27;entreprise : 02/05/2014 (âge au 14/03/2025 : 10 an(s))" in row
+        "Date de création de l&#x27;entreprise : 2 mai 2014 (âge au 14 mars 2025 : 10 an(s))" in row
     )
     assert '<span class="badge verdict-fail">non</span>' in row
     located = html.split('data-criterion="located_in_occitanie"')[1].split("</tr>")[0]
@@ -71,7 +71,7 @@ def test_the_company_gives_its_creation_date_and_departement(client, call, user)
     )
     html = response.content.decode()
     row = html.split('data-criterion="company_age"')[1].split("</tr>")[0]
-    assert "15/03/2021 (âge au 14/03/2025 : 3 an(s))" in row
+    assert "15 mars 2021 (âge au 14 mars 2025 : 3 an(s))" in row
     assert "verdict-pass" in row
     # "Aucune": the person answers for a company not yet identified.
     page = client.get(f"/appels/{call.reference}/eligibilite/", {"entreprise": ""}).content

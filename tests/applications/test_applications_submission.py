@@ -166,7 +166,7 @@ def test_an_ineligible_dossier_can_be_submitted_and_its_explanation_is_kept(call
     assert "moins de 8 ans" in age["rule"]["fr"]
     assert "less than 8 years old" in age["rule"]["en"]
     assert (
-        "Date de création de l'entreprise : 15/03/2010 (âge au 14/03/2025 : 14 an(s))"
+        "Date de création de l'entreprise : 15 mars 2010 (âge au 14 mars 2025 : 14 an(s))"
         in (age["seen"]["fr"])
     )
     assert any("Criterion not met" in line for line in eligibility["explanation"]["en"])

@@ -15,8 +15,12 @@ from tests.factories import EnvelopeFactory
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("fr", "engagement de 1\u202f500,00 € refusé, seuls 1\u202f000,00 € sont disponibles."),
-        ("en", "commitment of EUR 1,500.00 refused, only EUR 1,000.00 is available."),
+        (
+            "fr",
+            "engagement de 1\u202f500,00\u00a0€ refusé, "
+            "seuls 1\u202f000,00\u00a0€ sont disponibles.",
+        ),
+        ("en", "commitment of €1,500.00 refused, only €1,000.00 is available."),
     ],
 )
 def test_refusal_message_in_the_users_language(language, expected):

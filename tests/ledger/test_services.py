@@ -46,12 +46,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-NNBSP = "\u202f"  # French thousands separator used by format_eur
+NNBSP = "\u202f"  # French thousands separator (CLDR, through Babel)
+NBSP = "\u00a0"  # before the euro sign
 
 
 def eur_fr(text: str) -> str:
     """'1 500,00 €' as format_eur writes it in French, from '1 500,00'."""
-    return text.replace(" ", NNBSP) + " €"
+    return text.replace(" ", NNBSP) + f"{NBSP}€"
 
 
 def fr(amount: str) -> str:
@@ -192,8 +193,8 @@ def test_refusal_message_in_english_formats_amounts_and_names_in_english() -> No
     # Sentence from the English catalogue (plania/locale/en); amounts and the envelope's
     # name follow the active language too.
     assert text == (
-        f"Envelope « Research » ({envelope.code}): commitment of EUR 1,500.00 refused, "
-        "only EUR 400.00 is available."
+        f"Envelope « Research » ({envelope.code}): commitment of €1,500.00 refused, "
+        "only €400.00 is available."
     )
     with translation.override("fr"):
         assert str(refused(lambda: commit(envelope, "1500.00"))) == (
@@ -521,7 +522,9 @@ def prepared(service: str) -> Callable[..., LedgerEntry]:
 def test_unreadable_or_imprecise_amount_is_refused(service: str, amount: Any, message: str) -> None:
     run = prepared(service)
     error = refused(lambda: run(amount))
-    assert str(error) == message.replace("999 999 999 999", "999\u202f999\u202f999\u202f999")
+    assert str(error) == message.replace(
+        "999 999 999 999", "999\u202f999\u202f999\u202f999"
+    ).replace(" €)", "\u00a0€)")
 
 
 @pytest.mark.parametrize("service", SERVICES)

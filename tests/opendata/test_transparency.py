@@ -112,3 +112,26 @@ def test_to_publish_access_and_deadline(staff, client, clock):
     clock.advance(days=30)
     otp_force_login(client, admin)
     assert "dépassée" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        ({"published_on": "2025-02-30"}, "Publiées le : Date invalide"),
+        ({"published_on": "hier"}, "Publiées le : Date invalide"),
+        ({"award": ["abc"]}, "Aides publiées : Aide inconnue : abc."),
+        ({"award": []}, "Aides publiées : Cochez les aides publiées."),
+    ],
+)
+def test_to_publish_with_bad_input_records_nothing(staff, client, posted, message):
+    import html
+
+    w = world(staff)
+    otp_force_login(client, staff.finance)
+    response = client.post(
+        "/opendata/a-publier/", {"award": [w.with_advance.pk], **posted}, follow=True
+    )
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    # A malformed date is not taken for today.
+    assert not PublishedAward.objects.exists()

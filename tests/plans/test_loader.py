@@ -185,20 +185,19 @@ INVALID = [
     (
         "axes not summing to the plan total",
         _set(["axes", 4, "budget", "amount"], 6_000_000),
-        "axes: the axes' budgets add up to 61,000,000.00 EUR but the plan's budget is "
-        "60,000,000.00 EUR",
+        "axes: the axes' budgets add up to €61,000,000.00 but the plan's budget is €60,000,000.00",
     ),
     (
         "sub-envelopes above their axis",
         _set(["axes", 0, "envelopes", 0, "cap", "amount"], 19_000_000),
-        "axes[0].envelopes: the sub-envelopes' caps add up to 23,000,000.00 EUR, above axis "
-        "1's budget (22,000,000.00 EUR) by 1,000,000.00 EUR",
+        "axes[0].envelopes: the sub-envelopes' caps add up to €23,000,000.00, above axis "
+        "1's budget (€22,000,000.00) by €1,000,000.00",
     ),
     (
         "a floor above its cap",
         _set(["axes", 3, "envelopes", 0, "floor", "amount"], 9_500_000),
         "axes[3].envelopes[0].floor.amount: envelope 'ia-axe-4-post-bac' has a floor of "
-        "9,500,000.00 EUR above its cap (9,000,000.00 EUR)",
+        "€9,500,000.00 above its cap (€9,000,000.00)",
     ),
     (
         "a negative amount",

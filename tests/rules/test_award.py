@@ -9,7 +9,7 @@ import pytest
 
 from plania.rules.award import AwardConfigError, AwardContext, award_for, compute_award
 from plania.rules.deminimis import PriorAid
-from plania.rules.money import format_eur_fr
+from plania.rules.money import format_money
 from plania.rules.schemes import Scheme, find_scheme
 
 AT = date(2025, 6, 1)
@@ -131,7 +131,7 @@ def test_de_minimis_ceiling_exceeded_by_one_euro() -> None:
     assert r.de_minimis.headroom_before == D("39999.00")
     assert not r.fundable
     assert "dépassé de 1\u00a0€" in r.de_minimis_note_fr
-    assert "exceeded by EUR 1" in r.de_minimis_note_en
+    assert "exceeded by €1" in r.de_minimis_note_en
     at_limit = compute_award({**app, "prior_de_minimis_eur": 260_000}, ctx())
     assert at_limit.de_minimis_status == "fits" and at_limit.fundable
     assert at_limit.de_minimis is not None and at_limit.de_minimis.headroom_after == 0
@@ -214,7 +214,7 @@ def test_parameters_used_make_each_figure_reproducible() -> None:
         assert name in used
     assert used["eu_base_rate_fr"].status == "to_be_set_by_region"
     lines = r.explanation("fr")
-    assert any(f"Aide : {format_eur_fr(D(100_000))}" in line for line in lines)
+    assert any(f"Aide : {format_money(D(100_000), 'fr', cents=False)}" in line for line in lines)
 
 
 def test_intensity_scheme_rounds_down_to_the_euro() -> None:

@@ -203,8 +203,8 @@ def test_explanation_carries_value_rule_threshold_and_verdict_in_both_languages(
     }
     assert age.thresholds == {"max_company_age_years": 8}
     assert age.rule_fr.startswith("L'entreprise doit avoir moins de 8 ans")
-    assert "âge au 01/06/2025 : 8 an(s)" in age.message_fr and "non rempli" in age.message_fr
-    assert "age on 2025-06-01: 8 year(s)" in age.message_en and "not met" in age.message_en
+    assert "âge au 1 juin 2025 : 8 an(s)" in age.message_fr and "non rempli" in age.message_fr
+    assert "age on June 1, 2025: 8 year(s)" in age.message_en and "not met" in age.message_en
     assert result.explanation("fr")[0] == "Non éligible"
     assert result.parameters_used["max_company_age_years"].source.startswith("Article de presse")
 

@@ -51,11 +51,11 @@ def test_plan_page_in_french(client, plan, django_assert_max_num_queries):
         response = client.get("/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "60 M€" in html
+    assert "60\u00a0M\u00a0€" in html
     for name in AXES_FR:
         assert name in html
-    assert "123\u202f456,78 €" in html  # committed on the R&D envelope
-    assert "plancher : plus de 1\u202f000\u202f000,00 €" in html
+    assert "123\u202f456,78\u00a0€" in html  # committed on the R&D envelope
+    assert "plancher : plus de 1\u202f000\u202f000,00\u00a0€" in html
     assert "pas encore atteint" in html
     assert 'id="source-seed"' in html
     assert "Start-Up, industrie de demain" in html
@@ -65,7 +65,7 @@ def test_plan_page_in_english(client, plan):
     response = client.get("/en/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "EUR 60M" in html
+    assert "€60M" in html
     for name in AXES_EN:
         assert name in html
 
@@ -95,7 +95,7 @@ def test_query_count_does_not_grow_with_movements(client, plan, django_assert_nu
 def test_programme_page(client, plan):
     response = client.get(reverse("web:plan", args=["programme-startup-industrie-demain"]))
     assert response.status_code == 200
-    assert "2\u202f000\u202f000,00 €" in response.content.decode()
+    assert "2\u202f000\u202f000,00\u00a0€" in response.content.decode()
 
 
 def test_unknown_plan_is_404(client, plan):
@@ -118,5 +118,5 @@ def test_english_page_is_translated(client, plan):
     html = client.get("/en/").content.decode()
     assert "Axes and envelopes" in html
     assert "Targets" in html
-    assert "floor: more than EUR 1,000,000.00" in html
+    assert "floor: more than €1,000,000.00" in html
     assert "Axes et enveloppes" not in html

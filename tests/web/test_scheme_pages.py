@@ -17,7 +17,7 @@ def test_startup_scheme_page_shows_rules_and_the_to_be_set_mark(client):
     assert "moins de 8 ans" in html
     # Seed values are shown as set; the values the seed does not give carry the mark.
     assert 'data-parameter="aid_cap_eur" class="status-set"' in html
-    assert "200\u00a0000\u00a0€" in html
+    assert "200\u202f000\u00a0€" in html
     assert 'data-parameter="grant_cap_eur" class="status-set"' in html
     assert 'data-parameter="advance_deferral_periods" class="status-to_be_set_by_region"' in html
     assert html.count("À fixer par la Région") >= 5

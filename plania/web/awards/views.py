@@ -40,12 +40,12 @@ from plania.payments import exports as payments_exports
 from plania.payments import selectors as payments_selectors
 from plania.payments import services as payments_services
 from plania.payments.enums import RequestState, ScheduleKind
-from plania.payments.models import PaymentRequest
 from plania.plans.models import Envelope
 from plania.repayments import selectors as repayments_selectors
 from plania.repayments import services as repayments_services
 from plania.repayments import statements as repayments_statements
 from plania.repayments.models import FailureFinding
+from plania.web.awards import forms
 
 
 def _date(text: str | None, default: date | None = None) -> date | None:
@@ -74,10 +74,11 @@ def _roles(user: Any) -> dict[str, bool]:
 def session_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
+            data = _cleaned(forms.SessionForm(request.POST))
             session = committee_services.session_create(
-                held_on=_date(request.POST.get("held_on")) or timezone.localdate(),
-                title=request.POST.get("title", ""),
-                deliberation_prefix=request.POST.get("deliberation_prefix", ""),
+                held_on=data["held_on"] or timezone.localdate(),
+                title=data["title"],
+                deliberation_prefix=data["deliberation_prefix"],
                 actor=request.user,
             )
         except AwardError as exc:
@@ -127,14 +128,12 @@ def session_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     session = get_object_or_404(CommitteeSession, pk=pk)
     try:
         if action == "inscrire":
-            from plania.instruction.models import Proposal
-
-            proposal = get_object_or_404(Proposal, pk=request.POST.get("proposal"))
+            proposal = _cleaned(forms.ProposalPickForm(request.POST))["proposal"]
             committee_services.session_add_proposal(
                 session=session, proposal=proposal, actor=request.user
             )
         elif action == "inscrire-directe":
-            direct = get_object_or_404(DirectProposal, pk=request.POST.get("direct"))
+            direct = _cleaned(forms.DirectPickForm(request.POST))["direct"]
             committee_services.session_add_direct(
                 session=session, direct=direct, actor=request.user
             )
@@ -155,33 +154,29 @@ def session_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     obj = get_object_or_404(AgendaItem.objects.select_related("session"), pk=item, session_id=pk)
-    decision = request.POST.get("decision")
-    day = _date(request.POST.get("decided_on"), obj.session.held_on)
-    reference = request.POST.get("deliberation_reference", "")
     try:
-        if decision == "approve":
+        data = _cleaned(forms.DecisionForm(request.POST))
+        day = data["decided_on"] or obj.session.held_on
+        reference = data["deliberation_reference"]
+        if data["decision"] == "approve":
             committee_services.decision_approve(
                 item=obj,
                 actor=request.user,
-                grant=request.POST.get("grant") or None,
-                advance=request.POST.get("advance") or None,
+                grant=data["grant"],
+                advance=data["advance"],
                 decided_on=day,
                 deliberation_reference=reference,
             )
-        elif decision == "reject":
+        elif data["decision"] == "reject":
             committee_services.decision_reject(
                 item=obj,
                 actor=request.user,
-                reason=request.POST.get("reason", ""),
+                reason=data["reason"],
                 decided_on=day,
                 deliberation_reference=reference,
             )
-        elif decision == "adjourn":
-            committee_services.decision_adjourn(
-                item=obj, actor=request.user, reason=request.POST.get("reason", "")
-            )
         else:
-            raise Http404
+            committee_services.decision_adjourn(item=obj, actor=request.user, reason=data["reason"])
     except AwardError as exc:
         _fail(request, exc)
     return redirect("web:committee_session", pk=pk)
@@ -193,23 +188,13 @@ def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def direct_create(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
+    form = forms.DirectForm(request.POST or None)
     if request.method == "POST":
-        envelope = Envelope.objects.filter(pk=request.POST.get("envelope") or 0).first()
-        if envelope is None:
-            errors["envelope"] = [_("Choisissez l'enveloppe.")]
+        if not form.is_valid():
+            errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         else:
             try:
-                committee_services.direct_propose(
-                    envelope=envelope,
-                    beneficiary_name=request.POST.get("beneficiary_name", ""),
-                    beneficiary_siret=request.POST.get("beneficiary_siret", ""),
-                    beneficiary_email=request.POST.get("beneficiary_email", ""),
-                    purpose=request.POST.get("purpose", ""),
-                    amount=request.POST.get("amount", ""),
-                    legal_basis=request.POST.get("legal_basis", ""),
-                    justification=request.POST.get("justification", ""),
-                    actor=request.user,
-                )
+                committee_services.direct_propose(**form.cleaned_data, actor=request.user)
             except AwardError as exc:
                 errors = exc.errors or {"__all__": [exc.message]}
             else:
@@ -227,7 +212,7 @@ def direct_create(request: HttpRequest) -> HttpResponse:
             "directs": DirectProposal.objects.select_related("envelope")[:100],
             "errors": errors,
             "post": {
-                k: request.POST.get(k, "")
+                k: form.data.get(k, "")
                 for k in (
                     "envelope",
                     "beneficiary_name",
@@ -328,25 +313,31 @@ def document_download(request: HttpRequest, reference: str, pk: int) -> HttpResp
     return _file_response(document.stored_name, document.original_name, document.content_type)
 
 
+def _cleaned(form: Any) -> dict[str, Any]:
+    """The form's cleaned data, or its errors as the AwardError the page shows."""
+    if not form.is_valid():
+        raise AwardError(forms.errors_text(form), code="invalid")
+    return form.cleaned_data
+
+
 def _sign(request: HttpRequest, award: Award) -> None:
+    data = _cleaned(forms.SignForm(request.POST))
     agreements_services.agreement_accept(
         award=award,
         actor=request.user,
-        signer_name=request.POST.get("signer_name", "") if request.POST.get("accept") else "",
-        sha256=request.POST.get("sha256", ""),
+        signer_name=data["signer_name"] if data["accept"] else "",
+        sha256=data["sha256"],
     )
     messages.success(request, _("Convention signée."))
 
 
 def _upload_signed(request: HttpRequest, award: Award) -> None:
-    file = request.FILES.get("file")
-    if file is None:
-        raise AwardError(_("Choisissez le fichier PDF de la convention signée."), code="invalid")
+    data = _cleaned(forms.SignedUploadForm(request.POST, request.FILES))
     agreements_services.agreement_upload_signed(
         award=award,
         actor=request.user,
-        uploaded_file=file,
-        signer_name=request.POST.get("signer_name", ""),
+        uploaded_file=data["file"],
+        signer_name=data["signer_name"],
     )
     messages.success(request, _("Convention signée enregistrée."))
 
@@ -356,79 +347,70 @@ def _waive(request: HttpRequest, award: Award) -> None:
 
 
 def _request_payment(request: HttpRequest, award: Award) -> None:
-    line = award.schedule.filter(pk=request.POST.get("line") or 0).first()
+    data = _cleaned(forms.PaymentRequestForm(request.POST, award=award))
     payments_services.payment_request_create(
         award=award,
         actor=request.user,
-        amount=request.POST.get("amount", ""),
-        line=line,
-        note=request.POST.get("note", ""),
+        amount=data["amount"],
+        line=data["line"],
+        note=data["note"],
         files=request.FILES.getlist("files"),
     )
     messages.success(request, _("Demande de versement envoyée."))
 
 
-def _payment_request(request: HttpRequest, award: Award) -> PaymentRequest:
-    return get_object_or_404(PaymentRequest, pk=request.POST.get("request") or 0, award=award)
-
-
 def _certify(request: HttpRequest, award: Award) -> None:
+    data = _cleaned(forms.CertifyForm(request.POST, award=award))
     payments_services.payment_request_certify(
-        request=_payment_request(request, award),
-        actor=request.user,
-        amount=request.POST.get("amount") or None,
+        request=data["request"], actor=request.user, amount=data["amount"]
     )
 
 
 def _refuse(request: HttpRequest, award: Award) -> None:
+    data = _cleaned(forms.RefuseForm(request.POST, award=award))
     payments_services.payment_request_refuse(
-        request=_payment_request(request, award),
-        actor=request.user,
-        reason=request.POST.get("reason", ""),
+        request=data["request"], actor=request.user, reason=data["reason"]
     )
 
 
 def _order(request: HttpRequest, award: Award) -> None:
+    data = _cleaned(forms.OrderForm(request.POST, award=award))
     payment = payments_services.payment_order(
-        request=_payment_request(request, award),
-        actor=request.user,
-        ordered_on=_date(request.POST.get("ordered_on")),
+        request=data["request"], actor=request.user, ordered_on=data["ordered_on"]
     )
     messages.success(request, _("Mandat %(n)s émis.") % {"n": payment.number})
 
 
 def _repay(request: HttpRequest, award: Award) -> None:
+    data = _cleaned(forms.RepaymentForm(request.POST))
     repayments_services.repayment_record(
         award=award,
         actor=request.user,
-        amount=request.POST.get("amount", ""),
-        received_on=_date(request.POST.get("received_on")) or timezone.localdate(),
-        reference=request.POST.get("reference", ""),
+        amount=data["amount"],
+        received_on=data["received_on"] or timezone.localdate(),
+        reference=data["reference"],
     )
     messages.success(request, _("Remboursement enregistré."))
 
 
 def _final_report(request: HttpRequest, award: Award) -> None:
-    file = request.FILES.get("file")
-    if file is None:
-        raise AwardError(_("Choisissez le fichier du rapport final."), code="invalid")
-    agreements_services.final_report_submit(award=award, actor=request.user, uploaded_file=file)
+    data = _cleaned(forms.FinalReportForm(request.POST, request.FILES))
+    agreements_services.final_report_submit(
+        award=award, actor=request.user, uploaded_file=data["file"]
+    )
     messages.success(request, _("Rapport final déposé."))
 
 
 def _failure(request: HttpRequest, award: Award) -> None:
+    data = _cleaned(forms.FailureForm(request.POST))
     repayments_services.failure_find(
-        award=award,
-        actor=request.user,
-        reason=request.POST.get("reason", ""),
-        found_on=_date(request.POST.get("found_on")),
+        award=award, actor=request.user, reason=data["reason"], found_on=data["found_on"]
     )
 
 
 def _close(request: HttpRequest, award: Award) -> None:
-    payments_services.award_close(
-        award=award, actor=request.user, reason=request.POST.get("reason", "")
-    )
+    data = _cleaned(forms.ReasonForm(request.POST))
+    payments_services.award_close(award=award, actor=request.user, reason=data["reason"])
     messages.success(request, _("Aide clôturée."))
 
 
@@ -479,10 +461,11 @@ def payment_orders_csv(request: HttpRequest) -> HttpResponse:
 def bank_statement(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST":
-        file = request.FILES.get("file")
-        if file is None:
-            messages.error(request, _("Choisissez le fichier CSV du relevé."))
+        form = forms.StatementForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, forms.errors_text(form))
         else:
+            file = form.cleaned_data["file"]
             name = file.name or "releve.csv"
             try:
                 repayments_statements.statement_check_size(file_name=name, size=file.size or 0)

@@ -1,6 +1,5 @@
 """Public transparency page, SCDL open data files, and the staff "to publish" list."""
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from plania.documents.serving import content_disposition
 from plania.opendata import scdl, selectors
 from plania.opendata.services import OpendataError, publication_record
+from plania.web.fields import errors_text
+from plania.web.opendata.forms import PublishedForm
 
 PER_PAGE = 50
 
@@ -117,13 +118,17 @@ def subventions_json(request: HttpRequest) -> HttpResponse:
 def to_publish(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("award") if v.isdigit()]
+        form = PublishedForm(request.POST)
+        if not form.is_valid():
+            # A malformed date used to be taken for today: the register would have said so.
+            messages.error(request, errors_text(form))
+            return redirect("web:opendata_to_publish")
         try:
-            published_on = date.fromisoformat(request.POST.get("published_on", ""))
-        except ValueError:
-            published_on = today
-        try:
-            n = publication_record(award_ids=ids, published_on=published_on, actor=request.user)
+            n = publication_record(
+                award_ids=[a.pk for a in form.cleaned_data["award"]],
+                published_on=form.cleaned_data["published_on"] or today,
+                actor=request.user,
+            )
         except OpendataError as exc:
             messages.error(request, exc.message)
         else:

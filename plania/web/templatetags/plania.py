@@ -1,8 +1,9 @@
+from datetime import date
 from decimal import Decimal
 
 from django import template
 
-from plania.core.formats import format_eur, format_meur
+from plania.core.formats import format_date, format_eur, format_meur, format_number
 
 register = template.Library()
 
@@ -20,13 +21,10 @@ def meur(value: Decimal | None) -> str:
 @register.filter
 def number(value: Decimal | None) -> str:
     """A plain figure, without trailing zeros: 3.70 -> 3,7 (fr) / 3.7 (en)."""
-    if value is None:
-        return "—"
-    from django.utils.translation import get_language
+    return format_number(value)
 
-    text = f"{Decimal(value).normalize():f}"
-    if "." not in text:
-        text = f"{int(text):,}"
-    if (get_language() or "fr").startswith("en"):
-        return text
-    return text.replace(",", "\u202f").replace(".", ",")
+
+@register.filter
+def day(value: date | None) -> str:
+    """A date in full: 7 janvier 2026 / January 7, 2026."""
+    return format_date(value)
