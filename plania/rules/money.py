@@ -92,7 +92,8 @@ def format_money_millions(amount: Decimal, language: str | None = "fr") -> str:
     shown = abs(value)
     while shown >= 1000:  # the unit Babel picks: k, M, Md/B
         shown /= 1000
-    digits = min(max(-shown.normalize().as_tuple().exponent, 0), 2)
+    exponent = shown.normalize().as_tuple().exponent  # an int for a finite value
+    digits = min(max(-exponent, 0), 2) if isinstance(exponent, int) else 0
     return format_compact_currency(
         value, "EUR", locale=babel_locale(language), fraction_digits=digits
     )
@@ -122,5 +123,5 @@ def format_day(day: date, language: str | None = "fr") -> str:
 def _whole_pattern(locale: str) -> str:
     from babel import Locale
 
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    pattern = str(Locale.parse(locale).currency_formats["standard"].pattern)
     return pattern.replace(".00", "")
