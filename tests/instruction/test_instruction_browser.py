@@ -42,7 +42,7 @@ def test_an_officer_instructs_a_dossier_from_the_queue(live_server, page, output
 
     page.get_by_role("link", name=dossier.reference).click()
     page.wait_for_url(f"**/instruction/dossiers/{dossier.reference}/")
-    assert "200\u202f000,00 €" in page.locator("#award").inner_text()
+    assert "200\u202f000,00\xa0€" in page.locator("#award").inner_text()
     for criterion, score in SCORES.items():
         page.locator(f"#review-score_{criterion}").select_option(score)
     page.get_by_label("Synthèse de l'instruction").fill("Projet de rupture, laboratoire impliqué.")

@@ -235,7 +235,7 @@ def test_the_applicant_journey(
     article.get_by_role("link", name="Suis-je éligible ?").click()
     page.wait_for_url(f"**/appels/{call.reference}/eligibilite/")
     given = page.get_by_label("Données de l'entreprise").inner_text()
-    assert "31" in given and "15/03/2021" in given, given
+    assert "31" in given and "15 mars 2021" in given, given
     page.get_by_label("Effectif salarié (équivalents temps plein)").fill("12")
     page.get_by_label("Dépenses éligibles du projet").fill("200 000")
     page.get_by_label("Montant d'aide demandé (€)").fill("90 000")
@@ -287,7 +287,7 @@ def test_the_applicant_journey(
     )
     assert page.locator("#error-summary").count() == 0
     totals = page.locator("#budget tfoot").inner_text()
-    assert "Dépense éligible\t200\u202f000,00 €" in totals, totals
+    assert "Dépense éligible\t200\u202f000,00\xa0€" in totals, totals
     app.refresh_from_db()
     assert app.answers["project_title"] == ANSWERS["Titre du projet"]
     shots.take(page, "dossier-saved")
