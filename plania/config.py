@@ -278,12 +278,6 @@ def env() -> Environment:
         raise ConfigurationError("; ".join(problems)) from None
 
 
-def reread() -> Environment:
-    """Read the environment again (tests that change a variable)."""
-    env.cache_clear()
-    return env()
-
-
 def table() -> str:
     """The Markdown table of every variable, for docs/deploy.md."""
     lines = ["| variable | default | what it does |", "|---|---|---|"]

@@ -125,7 +125,6 @@ class Counts:
     repayments: int = 0
     ledger_entries: int = 0
     topups: int = 0
-    chains_computed: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
