@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TypeAlias
+from functools import lru_cache
+from typing import Any, TypeAlias
 
 Money: TypeAlias = Decimal
 
@@ -69,17 +70,15 @@ def format_money(amount: Decimal, language: str | None = "fr", *, cents: bool = 
     The amount is rounded half up to the cent here (Babel's own rounding is half even), and
     a zero never prints as "-0,00".
     """
-    from babel.numbers import format_currency  # 45 ms: only when something is shown
-
     _check_finite(amount)
     rounded = round_cent(Decimal(amount))
     if rounded == 0:
         rounded = ZERO
-    locale = babel_locale(language)
-    if not cents and rounded == rounded.to_integral_value():
-        pattern = _whole_pattern(locale)
-        return format_currency(rounded, "EUR", format=pattern, locale=locale, currency_digits=False)
-    return format_currency(rounded, "EUR", locale=locale)
+    whole = not cents and rounded == rounded.to_integral_value()
+    locale, pattern = _currency_format(babel_locale(language), whole)
+    # What babel.numbers.format_currency does, with the locale and the pattern parsed once
+    # per process (parsed on every call, they were a fifth of its time).
+    return str(pattern.apply(rounded, locale, currency="EUR", currency_digits=not whole))
 
 
 def format_money_millions(amount: Decimal, language: str | None = "fr") -> str:
@@ -120,8 +119,15 @@ def format_day(day: date, language: str | None = "fr") -> str:
     return format_date(day, format="long", locale=babel_locale(language))
 
 
-def _whole_pattern(locale: str) -> str:
-    from babel import Locale
+@lru_cache(maxsize=4)
+def _currency_format(locale: str, whole: bool) -> tuple[Any, Any]:
+    """The Babel locale and currency pattern for a language: CLDR's standard one, or for
+    whole amounts the same without its decimals ("#,##0.00 ¤" -> "#,##0 ¤")."""
+    from babel import Locale  # 45 ms: only when something is shown
+    from babel.numbers import parse_pattern
 
-    pattern = str(Locale.parse(locale).currency_formats["standard"].pattern)
-    return pattern.replace(".00", "")
+    parsed = Locale.parse(locale)
+    standard = parsed.currency_formats["standard"]
+    if not whole:
+        return parsed, standard
+    return parsed, parse_pattern(str(standard.pattern).replace(".00", ""))

@@ -146,24 +146,38 @@ def _polars_expr(name: str, kind: InputKind, dtype: pl.DataType) -> pl.Expr:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def table_from_polars(df: pl.DataFrame) -> Table:
+def numeric_exprs(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:
+    """The polars expressions that turn a typed frame's numeric input columns (all but the
+    texts) into the table's values and missing masks (`__v_<name>`, `__m_<name>`), for
+    `table_from_polars` or for the query that reads the frame (`plania.rules.simulate`
+    reads and converts in one collect)."""
+    exprs: list[pl.Expr] = []
+    for name, kind in INPUT_FIELDS.items():
+        if kind == "text" or name not in schema:
+            continue
+        fill: object = False if kind == "flag" else 0
+        exprs.append(_polars_expr(name, kind, schema[name]).fill_null(fill).alias(f"__v_{name}"))
+        exprs.append(pl.col(name).is_null().alias(f"__m_{name}"))
+    return exprs
+
+
+def table_from_polars(df: pl.DataFrame, converted: pl.DataFrame | None = None) -> Table:
     """A table from a typed polars DataFrame (dates as Date or 'YYYY-MM-DD' text, amounts in
     integer euros or Decimal, flags as Boolean or 0/1, texts as String). Columns that are not
-    input fields are ignored; absent input fields are missing for every row."""
+    input fields are ignored; absent input fields are missing for every row.
+
+    `converted`: the columns of `numeric_exprs(df.schema)` when the caller computed them
+    already (with the read), else they are computed here."""
     n = df.height
     columns: dict[str, VColumn] = {}
-    numeric = [
-        (name, kind) for name, kind in INPUT_FIELDS.items() if name in df.columns and kind != "text"
-    ]
-    if numeric:
-        exprs = [_polars_expr(name, kind, df.schema[name]).alias(name) for name, kind in numeric]
-        nulls = [pl.col(name).is_null().alias(f"{name}__null") for name, _ in numeric]
-        conv = df.select(exprs + nulls)
-        for name, kind in numeric:
-            missing = conv[f"{name}__null"].to_numpy()
-            fill: object = False if kind == "flag" else 0
-            values = conv[name].fill_null(fill).to_numpy()
-            columns[name] = VColumn(kind, values, missing)
+    if converted is None:
+        exprs = numeric_exprs(df.schema)
+        converted = df.select(exprs) if exprs else pl.DataFrame()
+    for name, kind in INPUT_FIELDS.items():
+        if kind != "text" and f"__v_{name}" in converted.columns:
+            columns[name] = VColumn(
+                kind, converted[f"__v_{name}"].to_numpy(), converted[f"__m_{name}"].to_numpy()
+            )
     for name, text_kind in INPUT_FIELDS.items():
         if text_kind != "text" or name not in df.columns:
             continue
