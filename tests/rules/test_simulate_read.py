@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plania.rules import simulate
+from plania.rules import simulate_input as simulate
 from plania.rules.simulate import COLUMNS, read_applications, synthetic_applications
 
 GOOD = {
