@@ -30,11 +30,6 @@ from plania.companies.models import SireneUnit
 NATURAL_PERSON_LABEL = "Personne physique"
 
 
-def is_sole_trader(legal_category: str | None) -> bool:
-    """Catégorie juridique (INSEE, level I "1" = entrepreneur individuel, e.g. 1000)."""
-    return bool(legal_category) and str(legal_category).startswith("1")
-
-
 def public_filter(today: date | None = None) -> Q:
     """The awards the public may see (Award filter)."""
     return held_award_filter(today or timezone.localdate())
