@@ -45,6 +45,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from plania.companies.reference import size_bands
 from plania.config import env
+from plania.core import tabular
 
 # The official headers, in INSEE's order (StockUniteLegale and StockEtablissement, format
 # of 2025 with the NAF 2025 columns). The generator writes them all; the reader needs only
@@ -749,7 +750,7 @@ def write_stock(
         member = f"{kind}_utf8.csv"
     text, close = _zip_or_plain(path, member, use_zip)
     try:
-        writer = csv.writer(text, lineterminator="\n")
+        writer = tabular.csv_writer(text, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
             writer.writerow([row.get(name, "") for name in columns])
@@ -832,9 +833,9 @@ def generate_sample(
             Path(establishments_out), "StockEtablissement_utf8.csv", use_zip
         )
     try:
-        uw = csv.writer(u_text, lineterminator="\n")
+        uw = tabular.csv_writer(u_text, lineterminator="\n")
         uw.writerow(UNIT_COLUMNS)
-        ew = csv.writer(e_text, lineterminator="\n") if e_text is not None else None
+        ew = tabular.csv_writer(e_text, lineterminator="\n") if e_text is not None else None
         if ew is not None:
             ew.writerow(ESTABLISHMENT_COLUMNS)
         for i in range(units):

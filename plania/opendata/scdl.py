@@ -12,8 +12,6 @@ Which awards (loi 2000-321 art. 10, décret 2017-779, DOMAIN.md "Open data"):
 How each field is filled: see `FIELDS` and `row()`; docs/opendata.md has the table.
 """
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -21,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +40,8 @@ from plania.awards.enums import LegalBasis
 from plania.awards.models import Award
 from plania.companies.models import Company
 from plania.companies.sirene import check_siret
+from plania.core import tabular
+from plania.opendata import publication
 from plania.payments.models import Payment, ScheduledPayment
 
 SCHEMA_PATH = (
@@ -56,9 +55,6 @@ NATURE = "aide en numéraire"  # PlanIA pays money; nothing in kind.
 # 651/2014 art. 22 and 28, summary information under its art. 11). "non" when the basis is
 # not state aid or another basis stated in the deliberation.
 NOTIFIED_BASES = frozenset({LegalBasis.DE_MINIMIS, LegalBasis.GBER_ART22, LegalBasis.GBER_ART28})
-# Catégorie juridique (INSEE, level I "1" = entrepreneur individuel, e.g. 1000): a natural
-# person. Its name is personal data: it is not published (only a generic label).
-SOLE_TRADER_LABEL = "Entrepreneur individuel"
 
 
 @lru_cache(maxsize=1)
@@ -96,17 +92,14 @@ def attributing_body() -> tuple[str, str]:
     return settings.PLANIA_REGION_NAME, siret
 
 
-def is_sole_trader(legal_category: str | None) -> bool:
-    return bool(legal_category) and str(legal_category).startswith("1")
-
-
 # (award id, decision date, total) of one beneficiary's awards.
 _Dated = tuple[int, date, Decimal]
 
 
-def _beneficiaries_to_walk(limit: Decimal) -> list[list[_Dated]]:
+def _beneficiaries_to_walk(limit: Decimal, public: Q) -> list[list[_Dated]]:
     """The awards of each beneficiary that could cross `limit` by cumulation: two awards or
-    more, one of them at most `limit`. A beneficiary is a SIREN: the company's, else the
+    more, one of them at most `limit`, among the public ones (`public`: decisions of a
+    held session, plania.opendata.publication). A beneficiary is a SIREN: the company's, else the
     first nine digits of the direct award's SIRET.
 
     Grouped without joining every award to its company: a company's SIREN is unique
@@ -117,14 +110,15 @@ def _beneficiaries_to_walk(limit: Decimal) -> list[list[_Dated]]:
     company PlanIA knows under that SIREN, if any, else the group of that SIREN.
     """
     candidates = (
-        Award.objects.filter(company__isnull=False)
+        Award.objects.filter(public, company__isnull=False)
         .values("company_id")
         .annotate(n=Count("pk"), smallest=Min("total"))
         .filter(n__gt=1, smallest__lte=limit)
         .values("company_id")
     )
     rows = (
-        Award.objects.filter(Q(company_id__in=candidates) | Q(company__isnull=True))
+        Award.objects.filter(public)
+        .filter(Q(company_id__in=candidates) | Q(company__isnull=True))
         .annotate(siren=Substr("beneficiary_siret", 1, 9))
         .values_list("pk", "company_id", "siren", "decided_on", "total")
         .order_by()  # sorted per beneficiary below
@@ -144,7 +138,7 @@ def _beneficiaries_to_walk(limit: Decimal) -> list[list[_Dated]]:
         # Every award of a company a direct award joins: the count above did not see it.
         seen = {a[0] for key in known.values() for a in groups[key]}
         joined = (
-            Award.objects.filter(company_id__in=list(known.values()))
+            Award.objects.filter(public, company_id__in=list(known.values()))
             .values_list("pk", "company_id", "decided_on", "total")
             .order_by()
         )
@@ -158,7 +152,7 @@ def _beneficiaries_to_walk(limit: Decimal) -> list[list[_Dated]]:
     ]
 
 
-def cumulated_award_ids(*, threshold: Decimal | None = None) -> set[int]:
+def cumulated_award_ids(*, threshold: Decimal | None = None, today: date | None = None) -> set[int]:
     """Awards at most the threshold that are published because their beneficiary's awards
     decided within one 12-month window add up to more than it.
 
@@ -167,7 +161,7 @@ def cumulated_award_ids(*, threshold: Decimal | None = None) -> set[int]:
     """
     limit = Decimal(threshold if threshold is not None else settings.PLANIA_AGREEMENT_THRESHOLD)
     included: set[int] = set()
-    for awards in _beneficiaries_to_walk(limit):
+    for awards in _beneficiaries_to_walk(limit, publication.public_filter(today)):
         for start, (_pk, first_day, _total) in enumerate(awards):
             window_end = _add_months(first_day, 12)
             members = [a for a in awards[start:] if a[1] < window_end]
@@ -188,16 +182,20 @@ def _add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
-def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Any]:
-    """The awards the SCDL file lists, in file order (one query; rows as dicts).
+def published_awards(
+    *, threshold: Decimal | None = None, today: date | None = None
+) -> QuerySet[Any]:
+    """The awards the SCDL file lists, in file order (one query; rows as dicts): decisions
+    of a held session only (plania.opendata.publication).
 
     The payment figures a row also needs are read by `payment_figures()`, once for the
     whole file, not per award.
     """
     limit = Decimal(threshold if threshold is not None else settings.PLANIA_AGREEMENT_THRESHOLD)
-    extra = cumulated_award_ids(threshold=limit)
+    extra = cumulated_award_ids(threshold=limit, today=today)
     return (
-        Award.objects.filter(agreement__signed_at__isnull=False, grant__gt=0)
+        Award.objects.filter(publication.public_filter(today))
+        .filter(agreement__signed_at__isnull=False, grant__gt=0)
         .filter(Q(total__gt=limit) | Q(pk__in=sorted(extra)))
         # The wrapper drops TruncDate's own converter, which only turns a datetime into a
         # date: PostgreSQL already returns a date. Without a converter left, Django
@@ -205,7 +203,8 @@ def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Any]:
         .annotate(
             signed_on=ExpressionWrapper(
                 TruncDate("agreement__signed_at", tzinfo=PARIS), output_field=DateField()
-            )
+            ),
+            natural_person=publication.natural_person(),
         )
         .values(
             "pk",
@@ -223,6 +222,7 @@ def published_awards(*, threshold: Decimal | None = None) -> QuerySet[Any]:
             "company__name",
             "company__head_office_siret",
             "company__legal_category",
+            "natural_person",
             "envelope__name_fr",
         )
         .order_by("signed_on", "pk")
@@ -322,7 +322,7 @@ ROW_FIELDS = (
     "pk",
     "signed_on",
     "deliberation_reference",
-    "company__legal_category",
+    "natural_person",
     "company__name",
     "beneficiary_name",
     "company__head_office_siret",
@@ -349,7 +349,7 @@ def row(
         pk,
         signed,
         decision,
-        legal_category,
+        natural,
         company_name,
         beneficiary_name,
         company_siret,
@@ -366,14 +366,17 @@ def row(
     conditions, period = payment_terms(
         signed, state, figures.lines.get(pk, 0), n_paid, first_paid, last_paid, period_months
     )
+    # A natural person is published with neither name nor SIRET (publication.identity).
+    name, siret = publication.identity(
+        natural, company_name or beneficiary_name, company_siret or beneficiary_siret
+    )
     return [
         body[0],  # nomAttribuant
         body[1],  # idAttribuant
         signed.isoformat(),  # dateConvention
         decision,  # referenceDecision
-        # nomBeneficiaire: a sole trader is a natural person, not named
-        SOLE_TRADER_LABEL if is_sole_trader(legal_category) else (company_name or beneficiary_name),
-        company_siret or beneficiary_siret,  # idBeneficiaire (head office SIRET)
+        name,  # nomBeneficiaire
+        siret,  # idBeneficiaire (head office SIRET)
         "",  # rnaBeneficiaire: beneficiaries are identified by SIRET
         purpose[:256],  # objet
         _money(total),  # montant: the aid decided (grant + repayable advance)
@@ -411,31 +414,10 @@ def export() -> Export:
     return Export(attributing_body(), published_awards())
 
 
-class _Line:
-    """A file-like object csv.writer writes one line into, returned as text."""
-
-    def __init__(self) -> None:
-        self.value = ""
-
-    def write(self, text: str) -> None:
-        self.value = text
-
-
 def csv_lines(rows: Iterable[list[str]], *, batch: int = 500) -> Iterator[str]:
-    """The header and the rows as CSV text (comma, UTF-8, CRLF), `batch` rows per chunk."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(field_names())
-    remaining = iter(rows)
-    while True:
-        chunk = list(islice(remaining, batch))
-        writer.writerows(chunk)  # one call per batch: the loop over rows runs in C
-        if len(chunk) < batch:
-            break
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    """The header and the rows as CSV text (comma, UTF-8, CRLF), `batch` rows per chunk,
+    written by plania.core.tabular: a text starting like a formula is quoted."""
+    return tabular.csv_chunks(field_names(), rows, batch=batch)
 
 
 def json_records(rows: Iterable[list[str]]) -> Iterator[dict[str, Any]]:
@@ -471,7 +453,7 @@ def to_publish(*, today: date, warning_days: int | None = None) -> list[dict[str
     deadline (signature + 3 months) is less than `warning_days` away or passed."""
     days = settings.PLANIA_OPENDATA_WARNING_DAYS if warning_days is None else warning_days
     items = []
-    qs = published_awards().filter(publication__isnull=True)
+    qs = published_awards(today=today).filter(publication__isnull=True)
     # Signed on or before this day: the deadline (3 months on) falls before today + days.
     # (a few days of slack for month ends; the exact test is below).
     latest_signature = _add_months(today + timedelta(days=days + 3), -3)

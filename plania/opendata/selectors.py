@@ -2,13 +2,14 @@
 
 What is shown is what the law publishes about an award (the deliberation is a public act;
 décret 2017-779 for the essential data): beneficiary, scheme, amounts, decision date,
-département. Beneficiaries are legal persons shown by name and SIRET; a sole trader
-(catégorie juridique starting with "1", a natural person) is shown as "Entrepreneur
-individuel" without name nor SIRET. The page never reads e-mails, people or dossiers.
+département. Only decisions of a held session are listed, and a natural person is shown
+without name nor SIRET (plania.opendata.publication says which). The page never reads
+e-mails, people or dossiers.
 """
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from plania.awards.models import Award
+from plania.opendata import publication
 
 DEPARTEMENTS_PATH = (
     Path(__file__).resolve().parents[1] / "data" / "companies" / "occitanie-departements.json"
@@ -47,8 +49,9 @@ class Totals:
     advance: Decimal
 
 
-def public_awards(filters: Filters) -> QuerySet[Award]:
-    qs = Award.objects.all()
+def public_awards(filters: Filters, *, today: date | None = None) -> QuerySet[Award]:
+    """The awards the page lists: decisions of a held session (publication.public_filter)."""
+    qs = Award.objects.filter(publication.public_filter(today))
     if filters.scheme:
         qs = qs.filter(scheme_code=filters.scheme)
     if filters.departement:
@@ -87,7 +90,7 @@ def page_rows(qs: QuerySet[Award]) -> QuerySet[Any]:
         "advance",
         "decided_on",
         "deliberation_reference",
-        legal_category=F("company__legal_category"),
+        natural_person=publication.natural_person(),
         company_name=F("company__name"),
         company_siret=F("company__head_office_siret"),
         departement=F("company__departement"),
@@ -97,14 +100,18 @@ def page_rows(qs: QuerySet[Award]) -> QuerySet[Any]:
 
 def years() -> list[int]:
     return sorted(
-        {d.year for d in Award.objects.dates("decided_on", "year")},
+        {
+            d.year
+            for d in Award.objects.filter(publication.public_filter()).dates("decided_on", "year")
+        },
         reverse=True,
     )
 
 
 def scheme_codes_in_use() -> list[str]:
     return list(
-        Award.objects.filter(~Q(scheme_code=""))
+        Award.objects.filter(publication.public_filter())
+        .filter(~Q(scheme_code=""))
         .order_by("scheme_code")
         .values_list("scheme_code", flat=True)
         .distinct()

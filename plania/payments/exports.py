@@ -1,49 +1,49 @@
 """Payment orders for the accounting system (CSV)."""
 
-import csv
-import io
 from collections.abc import Iterable
+from decimal import Decimal
 
+from plania.core import tabular
 from plania.payments.models import Payment
+
+CENT = Decimal("0.01")
 
 
 def payment_orders_csv(payments: Iterable[Payment]) -> str:
     """Payment orders for the accounting system: one line per mandat, ';'-separated,
-    amounts with a decimal point (the usual import format of accounting software)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
+    amounts as numbers with a decimal point (the usual import format of accounting
+    software)."""
+    head = [
+        "numero_mandat",
+        "date_mandat",
+        "exercice",
+        "reference_aide",
+        "deliberation",
+        "beneficiaire",
+        "siret",
+        "enveloppe",
+        "montant",
+        "dont_subvention",
+        "dont_avance",
+        "ecriture",
+    ]
+    rows = (
         [
-            "numero_mandat",
-            "date_mandat",
-            "exercice",
-            "reference_aide",
-            "deliberation",
-            "beneficiaire",
-            "siret",
-            "enveloppe",
-            "montant",
-            "dont_subvention",
-            "dont_avance",
-            "ecriture",
+            p.number,
+            p.ordered_on.isoformat(),
+            p.budget_year,
+            award.reference,
+            award.deliberation_reference,
+            award.beneficiary_name,
+            award.beneficiary_siret,
+            award.envelope.code,
+            p.amount.quantize(CENT),
+            p.grant_part.quantize(CENT),
+            p.advance_part.quantize(CENT),
+            p.ledger_entry_id,
         ]
+        for p in payments
+        for award in (p.award,)
     )
-    for p in payments:
-        award = p.award
-        writer.writerow(
-            [
-                p.number,
-                p.ordered_on.isoformat(),
-                p.budget_year,
-                award.reference,
-                award.deliberation_reference,
-                award.beneficiary_name,
-                award.beneficiary_siret,
-                award.envelope.code,
-                f"{p.amount:.2f}",
-                f"{p.grant_part:.2f}",
-                f"{p.advance_part:.2f}",
-                p.ledger_entry_id,
-            ]
-        )
-    return out.getvalue()
+    # plania.core.tabular: a beneficiary's name never reads as a formula.
+    return tabular.csv_text(head, rows, delimiter=";")

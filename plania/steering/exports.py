@@ -1,12 +1,11 @@
 """Every table of the steering page as rows, and their CSV and XLSX forms."""
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from plania.core import tabular
 from plania.steering.selectors import Overview, steering_awards
 
 Table = tuple[list[str], list[list[Any]]]
@@ -137,34 +136,13 @@ def table(name: str, overview: Overview) -> Table:
     return TABLES[name](overview)
 
 
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
-
-
 def to_csv(t: Table) -> bytes:
-    """UTF-8 with a BOM and ';' (what French spreadsheets open); decimals with a point."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(t[0])
-    for row in t[1]:
-        writer.writerow([_cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """UTF-8 with a BOM and ';' (what French spreadsheets open); decimals with a point.
+    Written by plania.core.tabular: text never reads as a formula."""
+    return tabular.csv_text(t[0], t[1], delimiter=";", bom=True).encode("utf-8")
 
 
 def to_xlsx(t: Table, *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(t[0])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in t[1]:
-        # openpyxl writes a Decimal as a number cell: amounts stay numbers.
-        ws.append([_cell(v) for v in row])
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """One sheet (plania.core.tabular): amounts are number cells, text is never
+    a formula."""
+    return tabular.xlsx_bytes(t[0], t[1], title=title)

@@ -20,12 +20,19 @@ def pdf_file(name: str = "piece.pdf", body: bytes = b"") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF + body, content_type="application/pdf")
 
 
-def approved(staff: Any, *, amount: Any = None, call: Any = None, prefix: str = "CP/2025-06"):
-    """(applicant, award) approved by a committee session on 12 June 2025."""
+def approved(
+    staff: Any,
+    *,
+    amount: Any = None,
+    call: Any = None,
+    prefix: str = "CP/2025-06",
+    held_on: date = HELD,
+):
+    """(applicant, award) approved by a committee session on `held_on` (12 June 2025)."""
     call = call or funded_call()
     user, proposal = proposed(call, staff.officer, amount=amount)
     session = committee_services.session_create(
-        held_on=HELD, title="CP", deliberation_prefix=prefix, actor=staff.committee
+        held_on=held_on, title="CP", deliberation_prefix=prefix, actor=staff.committee
     )
     item = committee_services.session_add_proposal(
         session=session, proposal=proposal, actor=staff.committee

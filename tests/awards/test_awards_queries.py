@@ -145,13 +145,22 @@ def test_payments_to_order_page(client, staff, snapshot):
     assert one == snapshot
 
 
-def test_transparency_page(client, staff, snapshot):
-    """The public list of awards (plania.web.opendata), anonymous."""
+def test_transparency_page(client, staff, clock, snapshot):
+    """The public list of awards (plania.web.opendata), anonymous: decisions of held
+    sessions only (their pending items left aside)."""
+    from plania.committee.models import CommitteeSession
+
+    rows = Rows(staff)
+    clock.advance(days=100)  # past HELD
+
+    def add(n: int) -> None:
+        rows.add(n)
+        CommitteeSession.objects.update(state="held")
 
     def get(n: int) -> None:
         response = client.get("/transparence/")
         assert len(response.context["rows"]) == n
 
-    one, fifty = one_then_fifty(Rows(staff).add, get)
+    one, fifty = one_then_fifty(add, get)
     assert_same_queries(one, fifty)
     assert one == snapshot

@@ -226,7 +226,7 @@ def test_export_queries_do_not_grow_with_awards(staff, django_assert_num_queries
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.opendata.world import direct
+    from tests.opendata.world import close, direct, session
 
     w = world(staff)
 
@@ -238,8 +238,9 @@ def test_export_queries_do_not_grow_with_awards(staff, django_assert_num_queries
     assert len(before.captured_queries) <= 6
     # Six more small awards to the small beneficiary: with them, its awards cross the
     # threshold in 12 months, and all seven are published.
-    session = w.cumulated[0].item.session
+    more = session(staff, "CP/2025-03-E")
     for i in range(6):
-        direct(staff, session, w.small.envelope, f"Org {i}", w.small.beneficiary_siret, "5000")
+        a = direct(staff, more, w.small.envelope, f"Org {i}", w.small.beneficiary_siret, "5000")
+    close(staff, a)
     with django_assert_num_queries(len(before.captured_queries)):
         assert lines() == 3 + 7

@@ -10,7 +10,7 @@ from plania.accounts.roles import Role
 from plania.awards.models import Award
 from plania.opendata.models import PublishedAward
 from tests.awards.dossiers import with_role
-from tests.opendata.world import CUMUL_SIRET, direct, world
+from tests.opendata.world import CUMUL_SIRET, close, direct, session, world
 from tests.security.otp import otp_force_login
 
 
@@ -62,7 +62,7 @@ def test_sole_trader_is_not_named(staff, client):
     html = client.get("/transparence/").content.decode()
     assert company.name not in html
     assert company.head_office_siret not in html
-    assert "Entrepreneur individuel" in html
+    assert "Personne physique" in html
     assert CUMUL_SIRET in html  # legal persons keep name and SIRET
 
 
@@ -71,9 +71,10 @@ def test_query_count_does_not_grow_with_rows(staff, client):
     w = world(staff)
     with CaptureQueriesContext(connection) as small:
         client.get("/transparence/")
-    session = w.cumulated[0].item.session
+    more = session(staff, "CP/2025-03-E")
     for i in range(8):
-        direct(staff, session, w.small.envelope, f"Org {i}", w.small.beneficiary_siret, "1000")
+        a = direct(staff, more, w.small.envelope, f"Org {i}", w.small.beneficiary_siret, "1000")
+    close(staff, a)
     with CaptureQueriesContext(connection) as large:
         assert client.get("/transparence/").status_code == 200
     assert len(large.captured_queries) == len(small.captured_queries)

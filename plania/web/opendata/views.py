@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plania.documents.serving import content_disposition
-from plania.opendata import scdl, selectors
+from plania.opendata import publication, scdl, selectors
 from plania.opendata.services import OpendataError, publication_record
 from plania.web.fields import errors_text
 from plania.web.opendata.forms import PublishedForm
@@ -43,13 +43,15 @@ def _filters(request: HttpRequest) -> selectors.Filters:
 
 
 def _public_row(r: dict[str, Any]) -> dict[str, Any]:
-    sole_trader = scdl.is_sole_trader(r["legal_category"])
+    name, siret = publication.identity(
+        r["natural_person"],
+        r["company_name"] or r["beneficiary_name"],
+        r["company_siret"] or r["beneficiary_siret"],
+    )
     return {
         **r,
-        "name": (
-            scdl.SOLE_TRADER_LABEL if sole_trader else (r["company_name"] or r["beneficiary_name"])
-        ),
-        "siret": "" if sole_trader else (r["company_siret"] or r["beneficiary_siret"]),
+        "name": name,
+        "siret": siret,
         "scheme": scdl.scheme_title(r["scheme_code"]) if r["scheme_code"] else r["envelope_name"],
         "departement_name": selectors.departements().get(r["departement"] or "", ""),
     }

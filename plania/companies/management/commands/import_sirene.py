@@ -1,5 +1,4 @@
 import argparse
-import csv
 import json
 import sys
 
@@ -8,6 +7,7 @@ from tqdm import tqdm
 
 from plania.companies.services import ImportStats, sirene_import
 from plania.companies.sirene import MAX_BYTES_ENV, SireneFileError, Skip, check_stock
+from plania.core import tabular
 
 
 class Command(BaseCommand):
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         for kind, path in files:
             self._check(kind, path, options["progress"])
         report_file = open(report, "w", newline="", encoding="utf-8") if report else None
-        report_writer = csv.writer(report_file) if report_file else None
+        report_writer = tabular.csv_writer(report_file) if report_file else None
         if report_writer:
             report_writer.writerow(["file", "line", "key", "reason", "message"])
         summary: dict[str, dict] = {}
