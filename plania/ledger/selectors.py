@@ -1,4 +1,8 @@
-"""Reads of the ledger: balances derived from entries, never stored."""
+"""Reads of the ledger: balances derived from entries, never stored by the application.
+
+The sums per envelope, kind and budget year come from LedgerYearTotal, which a database
+trigger keeps as each entry is written (plania.ledger.models); `year_totals_problems`
+checks them against the entries (`plania verify_integrity`)."""
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -10,7 +14,7 @@ from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from plania.ledger.enums import EntryKind
-from plania.ledger.models import LedgerEntry
+from plania.ledger.models import LedgerEntry, LedgerYearTotal
 from plania.plans.models import Envelope, Plan
 
 ZERO = Decimal("0.00")
@@ -71,7 +75,7 @@ def _empty_sums() -> Sums:
 
 def _sums_by_envelope(envelope_ids: Iterable[int]) -> Sums:
     rows = (
-        LedgerEntry.objects.filter(envelope_id__in=list(envelope_ids))
+        LedgerYearTotal.objects.filter(envelope_id__in=list(envelope_ids))
         .values("envelope_id", "kind")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -87,22 +91,41 @@ YearSums = dict[tuple[int, int, str], Decimal]
 
 
 def sums_by_envelope_year(envelope_ids: Iterable[int]) -> YearSums:
-    """The sum of the entries per envelope, budget year and kind: one grouped query.
+    """The sum of the entries per envelope, budget year and kind, as the database keeps
+    them (LedgerYearTotal: a few rows per envelope, whatever the number of entries)."""
+    rows = LedgerYearTotal.objects.filter(envelope_id__in=list(envelope_ids)).values_list(
+        "envelope_id", "budget_year", "kind", "amount"
+    )
+    return {(env, year, kind): _decimal(amount) for env, year, kind, amount in rows}
 
-    Grouped in the order of the index `ledger_env_kind_year` (envelope, kind, budget year,
-    amount): PostgreSQL reads that index alone (no table rows, once the visibility map is
-    set, which autovacuum keeps up to date) and aggregates it in order, without a sort.
-    """
-    rows = (
-        LedgerEntry.objects.filter(envelope_id__in=list(envelope_ids))
-        .values("envelope_id", "kind", "budget_year")
+
+def year_totals_problems() -> list[str]:
+    """Where the kept sums (LedgerYearTotal) differ from the entries: empty when they
+    agree; each item names the envelope, kind and budget year and both figures. One
+    grouped read of every entry (for `verify_integrity`, not for pages)."""
+    from_entries = {
+        (row["envelope_id"], row["budget_year"], row["kind"]): _decimal(row["total"])
+        for row in LedgerEntry.objects.values("envelope_id", "kind", "budget_year")
         .annotate(total=Sum("amount"))
         .order_by()
-    )
-    return {
-        (row["envelope_id"], row["budget_year"], row["kind"]): _decimal(row["total"])
-        for row in rows
     }
+    kept = {
+        (env, year, kind): _decimal(amount)
+        for env, year, kind, amount in LedgerYearTotal.objects.values_list(
+            "envelope_id", "budget_year", "kind", "amount"
+        )
+    }
+    codes = dict(Envelope.objects.values_list("pk", "code"))
+    problems = []
+    for key in sorted(from_entries.keys() | kept.keys()):
+        entries, total = from_entries.get(key, ZERO), kept.get(key, ZERO)
+        if entries != total:
+            env, year, kind = key
+            problems.append(
+                f"{codes.get(env, env)} {kind} {year}: {entries} in entries, {total} in the "
+                "kept yearly totals"
+            )
+    return problems
 
 
 def sums_over_years(year_sums: YearSums) -> Sums:

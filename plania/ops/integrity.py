@@ -12,7 +12,11 @@ from django.db import models
 
 from plania.core.chain import verify_model
 from plania.ledger.models import LedgerEntry
-from plania.ledger.selectors import balances_match_entries, chain_head_problems
+from plania.ledger.selectors import (
+    balances_match_entries,
+    chain_head_problems,
+    year_totals_problems,
+)
 
 
 def chained_models() -> list[type[models.Model]]:
@@ -36,4 +40,5 @@ def integrity_problems() -> tuple[list[str], dict[str, int]]:
         if model is LedgerEntry:
             problems.extend(chain_head_problems({key[0]: last for key, last in heads.items()}))
     problems.extend(f"ledger balances: {p}" for p in balances_match_entries())
+    problems.extend(f"ledger yearly totals: {p}" for p in year_totals_problems())
     return problems, counts
