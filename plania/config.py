@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -217,6 +217,31 @@ class Environment(BaseSettings):
     proxy_count: int | None = Field(
         None, ge=1, description="Proxies in front of PlanIA (client address for the lock-out)."
     )
+    api_token_max_days: int = Field(
+        90, ge=1, description="Longest life of a personal API token, in days from its creation."
+    )
+    rate_limits: bool = Field(
+        True,
+        description="Rate limits (429 with Retry-After); each PLANIA_RATE_* below is "
+        "COUNT/PERIOD, the period in s, m, h or d (e.g. 10/5m), or 'off'.",
+    )
+    rate_login_ip: str = Field(
+        "30/5m", description="Login attempts per client IP address (any account)."
+    )
+    rate_signup_ip: str = Field("10/h", description="Sign-ups per client IP address.")
+    rate_reset_address: str = Field("3/h", description="Password reset requests per typed address.")
+    rate_reset_ip: str = Field("10/h", description="Password reset requests per IP address.")
+    rate_messages: str = Field(
+        "10/m", description="Messages posted per person (pages and API), mails follow them."
+    )
+    rate_api: str = Field(
+        "120/m",
+        description="API requests per token (per person with the session, per IP "
+        "address without authentication).",
+    )
+    rate_precheck_ip: str = Field(
+        "60/5m", description="Public eligibility pre-checks per IP address."
+    )
     secure_cookies: bool = Field(False, description="HTTPS-only cookies. Production: on.")
     secure_ssl_redirect: bool = Field(True, description="Production: redirect HTTP to HTTPS.")
     secure_hsts_seconds: int = Field(
@@ -243,6 +268,28 @@ class Environment(BaseSettings):
     )
     exports_keep_days: int = Field(30, ge=1, description="Days background export files are kept.")
 
+    @field_validator(
+        "rate_login_ip",
+        "rate_signup_ip",
+        "rate_reset_address",
+        "rate_reset_ip",
+        "rate_messages",
+        "rate_api",
+        "rate_precheck_ip",
+    )
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
+
+    def rates(self) -> dict[str, str]:
+        """The rate limits by name (settings.PLANIA_RATES; plania.security.ratelimit)."""
+        return {
+            name.removeprefix("rate_"): str(getattr(self, name))
+            for name in type(self).model_fields
+            if name.startswith("rate_") and name != "rate_limits"
+        }
+
     def given(self, name: str) -> bool:
         """Whether the operator set this variable (production keeps it, else its own default)."""
         return name in self.model_fields_set
@@ -250,6 +297,27 @@ class Environment(BaseSettings):
     def listed(self, name: str) -> list[str]:
         """A comma-separated variable as a list, without blanks."""
         return [part.strip() for part in str(getattr(self, name)).split(",") if part.strip()]
+
+
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int] | None:
+    """ "10/5m" -> (10, 300): at most 10 in 300 seconds; "off" (or "") -> None. A wrong
+    value raises ValueError with what is expected."""
+    text = text.strip().lower()
+    if text in {"", "off", "0"}:
+        return None
+    count, slash, period = text.partition("/")
+    unit = period[-1:] if period[-1:] in RATE_PERIODS else "s"
+    number = period[:-1] if period[-1:] in RATE_PERIODS else period
+    try:
+        n, length = int(count), int(number or "1")
+    except ValueError:
+        n = length = 0
+    if not slash or n < 1 or length < 1:
+        raise ValueError(f"{text!r}: expected COUNT/PERIOD, e.g. 10/5m (s, m, h, d), or off")
+    return n, length * RATE_PERIODS[unit]
 
 
 def variable(name: str) -> str:

@@ -274,6 +274,14 @@ if ENV.proxy_count:
     AXES_IPWARE_PROXY_COUNT = ENV.proxy_count
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
+# Rate limits (issue 13 item 8; plania/security/ratelimit.py): COUNT/PERIOD per name,
+# counted in PostgreSQL (one atomic upsert per request, shared by every process), 429 with
+# Retry-After past the limit. PLANIA_RATE_LIMITS=0 turns them all off.
+PLANIA_RATE_LIMITS = ENV.rate_limits
+PLANIA_RATES = ENV.rates()
+# Personal API tokens live at most this many days (plania.accounts.models.ApiToken).
+PLANIA_API_TOKEN_MAX_DAYS = ENV.api_token_max_days
+
 # Sessions (ASVS 3.3, 3.4): SESSION_COOKIE_AGE above; also end with the browser.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = ENV.session_expire_at_browser_close
 SESSION_COOKIE_HTTPONLY = True

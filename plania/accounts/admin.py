@@ -40,12 +40,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "user",
         "key_prefix",
+        "scope",
         "created_at",
         "last_used_at",
         "expires_on",
         "revoked_at",
+        "revoked_reason",
     )
-    list_filter = ("revoked_at", "expires_on")
+    list_filter = ("scope", "revoked_at", "expires_on", "revoked_reason")
     search_fields = ("name", "key_prefix", "user__email")
     readonly_fields = [f.name for f in ApiToken._meta.fields]
     actions = ["revoke"]

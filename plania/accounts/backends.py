@@ -12,6 +12,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
 from plania.accounts.models import User
+from plania.accounts.selectors import user_for_login
 
 
 class EmailBackend(ModelBackend):
@@ -25,12 +26,9 @@ class EmailBackend(ModelBackend):
         login = username if username is not None else kwargs.get(User.USERNAME_FIELD)
         if login is None or password is None:
             return None
-        login = login.strip()
-        lookup = {"email__iexact": login} if "@" in login else {"username": login}
-        user = User.objects.filter(**lookup).first()
-        if user is None and "@" in login:
-            # An admin account whose username happens to contain "@".
-            user = User.objects.filter(username=login).first()
+        # The address's key (NFKC, casefold: plania.accounts.addresses), never the
+        # database's UPPER()/LOWER(), which fold look-alikes such as "ı" into "i".
+        user = user_for_login(login)
         if user is None:
             # Run the hasher once anyway: a missing account must not answer faster
             # (same as ModelBackend).

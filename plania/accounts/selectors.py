@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from plania.accounts.addresses import email_key
 from plania.accounts.models import ApiToken, User
 from plania.accounts.tokens import api_token_matches, api_token_prefix
 
@@ -29,4 +30,19 @@ def api_token_for_plaintext(*, plaintext: str, today: date | None = None) -> Api
 
 
 def user_by_email(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email.strip()).first()
+    """The account of an address, matched by its key (plania.accounts.addresses)."""
+    return User.objects.filter(email_key=email_key(email)).first()
+
+
+def user_for_login(login: str) -> User | None:
+    """The account a typed login names: an address (by its key, as sign-up stored it),
+    else a username (the admin's accounts made on the command line), exactly. One
+    function for authentication (plania.accounts.backends) and the lock-out
+    (plania.security.lockout), so that both always name the same account."""
+    login = login.strip()
+    if "@" in login:
+        user = user_by_email(login)
+        if user is not None:
+            return user
+    # An admin account whose username happens to contain "@" too.
+    return User.objects.filter(username=login).first()

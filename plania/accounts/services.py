@@ -22,7 +22,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from plania.accounts import emails
-from plania.accounts.models import ApiToken, User
+from plania.accounts.addresses import email_key, validate_new_address
+from plania.accounts.models import ApiToken, ApiTokenScope, User, api_token_max_days
 from plania.accounts.tokens import (
     VerificationTokenExpired,
     VerificationTokenInvalid,
@@ -51,9 +52,9 @@ class AccountError(Exception):
 
 
 def normalize_email(email: str) -> str:
-    """One spelling per mailbox: trimmed and lower-cased (the database agrees, see the
-    case-insensitive unique constraint on User)."""
-    return email.strip().lower()
+    """One spelling per mailbox: the address's key (plania.accounts.addresses: trimmed,
+    NFKC, case-folded), which sign-up stores as the address itself."""
+    return email_key(email)
 
 
 def _language(language: str) -> str:
@@ -97,16 +98,18 @@ def user_sign_up(
     If the address already has an account, nothing is created and its owner gets a mail
     saying so; the caller shows the same "check your mailbox" page in both cases, so that
     the sign-up form does not tell who has an account. Returns the new user, or None.
-    Raises django.core.exceptions.ValidationError for a bad address or a weak password
-    (Django's validators, as configured in settings).
+    Raises django.core.exceptions.ValidationError for a bad address, one with characters
+    outside ASCII (look-alikes: plania.accounts.addresses) or a weak password (Django's
+    validators, as configured in settings).
     """
+    validate_new_address(email)
     email = normalize_email(email)
     validate_email(email)
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     validate_password(password, user=candidate)
     now = timezone.now()
 
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = User.objects.filter(email_key=email_key(email)).first()
     if existing is None:
         candidate.username = _username_for(email)
         candidate.language = _language(language)
@@ -117,7 +120,7 @@ def user_sign_up(
         except IntegrityError:
             # Another sign-up with this address committed between our check and our
             # insert: answer as for an existing address.
-            existing = User.objects.filter(email__iexact=email).first()
+            existing = User.objects.filter(email_key=email_key(email)).first()
             if existing is None:
                 raise
         else:
@@ -190,9 +193,17 @@ def user_verify_email(*, token: str) -> User:
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, expires_on: date | None = None
+    *,
+    user: User,
+    name: str,
+    expires_on: date | None = None,
+    scope: str = ApiTokenScope.READ_WRITE,
 ) -> tuple[ApiToken, str]:
-    """Create a personal API token; returns it with its plaintext, to show once."""
+    """Create a personal API token; returns it with its plaintext, to show once.
+
+    It expires on `expires_on`, at most PLANIA_API_TOKEN_MAX_DAYS from today (the
+    default); `scope` is "read" or "read-write" (the account page offers "read" first).
+    """
     name = name.strip()
     if not name:
         raise AccountError(_("Donnez un nom au jeton."), code="name_required")
@@ -201,10 +212,23 @@ def api_token_create(
             _("Le nom d'un jeton fait au plus %(max)d caractères.") % {"max": API_TOKEN_NAME_MAX},
             code="name_too_long",
         )
-    if expires_on is not None and expires_on <= timezone.localdate():
+    if scope not in ApiTokenScope.values:
+        raise AccountError(
+            _("Portée inconnue : « lecture seule » ou « lecture et écriture »."),
+            code="scope_unknown",
+        )
+    today = timezone.localdate()
+    latest = today + timedelta(days=api_token_max_days())
+    if expires_on is not None and expires_on <= today:
         raise AccountError(
             _("La date d'expiration doit être postérieure à aujourd'hui."),
             code="expires_in_past",
+        )
+    if expires_on is not None and expires_on > latest:
+        raise AccountError(
+            _("Un jeton vit au plus %(days)d jours : choisissez une date d'expiration plus proche.")
+            % {"days": api_token_max_days()},
+            code="expires_too_late",
         )
     parts = api_token_generate()
     while ApiToken.objects.filter(key_prefix=parts.prefix).exists():  # 48 bits: rare
@@ -214,9 +238,30 @@ def api_token_create(
         name=name,
         key_prefix=parts.prefix,
         key_hash=parts.digest,
-        expires_on=expires_on,
+        expires_on=expires_on or latest,
+        scope=scope,
     )
     return token, parts.plaintext
+
+
+# Why PlanIA revokes a person's tokens on its own (ApiToken.revoked_reason).
+REVOKED_PASSWORD = "password"
+REVOKED_ROLE = "role"
+REVOKED_MEMBERSHIP = "membership"
+
+
+def revoke_api_tokens(user: User | int, reason: str) -> int:
+    """Revoke every live token of a person, because their password changed or a role or
+    company membership was removed (issue 13 item 9): a token made under the old password
+    or the old rights must not outlive them. Returns how many were revoked. Called by the
+    signal receivers of plania.security.revocation; any room may call it too.
+    """
+    user_id = user if isinstance(user, int) else user.pk
+    if user_id is None:
+        return 0
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:20]
+    )
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ operation of the OpenAPI description, so that a client (and schemathesis) can re
 
 import json
 from collections.abc import Mapping, Sequence
+from math import ceil
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -27,6 +28,8 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from plania.core.errors import error_body, error_json
+from plania.security.ratelimit import RateLimited
+from plania.security.ratelimit import detail as rate_limited_detail
 
 # Codes that the framework's answers carry; operations add their own (`deadline`,
 # `state`, `stale`, `too_big`...), listed with each operation.
@@ -203,14 +206,25 @@ def install_error_handlers(api: NinjaAPI) -> None:
             )
         elif status == 404:
             body = error_body(exc.message or not_found_detail(), NOT_FOUND)
+        elif status == 429:
+            # django-ninja's throttle (plania.security.ratelimit.ApiThrottle).
+            wait = getattr(exc, "wait", None)
+            body = error_body(rate_limited_detail(ceil(wait or 1)), CODES[429])
         else:
             body = error_body(exc.message, CODES.get(status, "error"))
         response = respond(request, status, body)
         if status == 429 and getattr(exc, "wait", None):
-            response["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+            response["Retry-After"] = str(ceil(exc.wait))  # type: ignore[attr-defined]
+        return response
+
+    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = respond(request, 429, error_body(rate_limited_detail(exc.retry_after),
+                                                    CODES[429]))  # fmt: skip
+        response["Retry-After"] = str(exc.retry_after)
         return response
 
     api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(RateLimited, on_rate_limited)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(HttpError, on_http_error)
 
@@ -299,6 +313,9 @@ FRAMEWORK_ANSWERS = {
     "(`unverified`), or the operation's own refusal (`forbidden`, `deadline`...).",
     404: "Not found, or not yours: the same answer either way (`not_found`).",
     422: "Invalid parameters or body (`invalid`); `errors` maps each field to its messages.",
+    429: "Too many requests (`throttled`): past the rate limit of the token (or the "
+    "person, or the IP address), or of the operation (messages); `Retry-After` gives the "
+    "seconds to wait.",
 }
 
 
@@ -310,7 +327,8 @@ def _error_response(description: str) -> dict[str, Any]:
 def framework_statuses(operation: Mapping[str, Any]) -> list[int]:
     """The statuses django-ninja, the middleware or the access check may answer on this
     operation, whatever its code: 400 on any request; 401 and 403 where a caller must
-    authenticate; 404 where an object or a role is looked up; 422 where there is input."""
+    authenticate; 404 where an object or a role is looked up; 422 where there is input;
+    429 on any (rate limits)."""
     guarded = bool(operation.get("security"))
     has_input = bool(operation.get("parameters") or operation.get("requestBody"))
     statuses = [400]
@@ -320,6 +338,7 @@ def framework_statuses(operation: Mapping[str, Any]) -> list[int]:
         statuses.append(404)
     if has_input:
         statuses.append(422)
+    statuses.append(429)
     return statuses
 
 

@@ -30,6 +30,7 @@ from plania.messaging.services import (
     message_request_missing,
     message_thread_mark_read,
 )
+from plania.security.ratelimit import check as check_rate
 
 router = Router(tags=["messages"], auth=api_auth)
 
@@ -121,6 +122,8 @@ def post_message(  # type: ignore[no-untyped-def]
 ):
     application = application_for(request, reference)
     actor = request.auth  # type: ignore[attr-defined]
+    # As on the pages: each message mails the other side (issue 13 item 8).
+    check_rate("messages", f"user:{actor.pk}")
     too_big = oversized_error(oversized_uploads(request))
     if too_big is not None:
         return error(

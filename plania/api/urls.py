@@ -30,6 +30,7 @@ from plania.api.instruction import router as instruction_router
 from plania.api.messaging import router as messaging_router
 from plania.api.plans import router as plans_router
 from plania.api.steering import router as steering_router
+from plania.security.ratelimit import ApiThrottle
 
 # django-ninja's own routes: the description is public, as the API's shape is (the rules
 # are in each operation); the root answers 404.
@@ -84,6 +85,8 @@ api = PlaniaAPI(
     "does not exist.\n\n" + describe_format(),
     urls_namespace="api",
     docs_url=None,
+    # Per token (issue 13 item 8): PLANIA_RATE_API, 429 with Retry-After past it.
+    throttle=[ApiThrottle()],
 )
 api.add_router("/plans", plans_router)
 api.add_router("/accounts", accounts_router)

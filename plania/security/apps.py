@@ -12,3 +12,7 @@ class SecurityConfig(AppConfig):
         from plania.security.twofactor import on_user_logged_in
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="plania.security.second_factor")
+
+        from plania.security import revocation
+
+        revocation.connect()

@@ -4,6 +4,11 @@ Settings (settings.py, Security block): after `AXES_FAILURE_LIMIT` failed logins
 (PLANIA_LOGIN_FAILURE_LIMIT, 5) for one address from one IP address, logins are refused
 for `AXES_COOLOFF_TIME` (PLANIA_LOGIN_COOLOFF_MINUTES, 15); each failure during the
 lock-out starts the wait again. A successful login clears the count.
+
+The count is keyed on the account (issue 13 item 7): "account:<id>" when the typed login
+names one (plania.accounts.selectors.user_for_login, the function authentication uses),
+else "address:<key>" (plania.accounts.addresses.email_key). A look-alike address either
+names the same account, and shares its count, or names none, and cannot log in.
 """
 
 from datetime import timedelta
@@ -16,7 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from plania.accounts.models import User
+from plania.accounts.addresses import email_key
+from plania.accounts.selectors import user_for_login
 
 
 def cool_off(request: HttpRequest | None = None) -> timedelta:
@@ -25,22 +31,22 @@ def cool_off(request: HttpRequest | None = None) -> timedelta:
 
 
 def username_of(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
-    """The key axes counts failures under: the account's address, lower-cased.
+    """The key axes counts failures under: the account the login names, else the typed
+    address's key.
 
-    The login form sends the typed address (any case); an admin account may be typed by
-    username, and axes' successful-login handler only knows the username: both are
-    mapped to the address, so that they count (and are cleared) together."""
+    The login form sends the typed address (any case, any look-alike); an admin account
+    may be typed by username, and axes' successful-login handler only knows the username:
+    all name the account, so that they count (and are cleared) together."""
     raw = (credentials or {}).get("username")
     if raw is None:
         raw = request.POST.get("username") if request is not None else None
     if raw is None:
         return None
-    login = str(raw).strip()
-    if "@" not in login:
-        email = User.objects.filter(username=login).values_list("email", flat=True).first()
-        if email:
-            login = email
-    return login.lower()
+    login = str(raw)
+    user = user_for_login(login)
+    if user is not None:
+        return f"account:{user.pk}"
+    return f"address:{email_key(login)}"
 
 
 def lockout_response(

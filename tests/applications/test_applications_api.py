@@ -226,11 +226,12 @@ def test_a_submission_costs_a_fixed_number_of_queries(
     transaction or a lock, and a submission stays a short, fixed list of statements."""
     url = _complete_dossier(client, call, user, auth)
     clock.set(CLOSES + timedelta(seconds=1))
-    # the token and its last use, the dossier read through the membership
-    with django_assert_max_num_queries(3):
+    # the token and its last use, the API's rate-limit counter, the dossier read through
+    # the membership
+    with django_assert_max_num_queries(4):
         assert _json(client, "post", f"{url}/submit", auth).status_code == 403
     clock.set(CLOSES - timedelta(seconds=1))
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         assert _json(client, "post", f"{url}/submit", auth).status_code == 201
 
 

@@ -114,7 +114,8 @@ def test_list_and_read_only_the_callers_companies(client, user, django_assert_ma
     mine = MembershipFactory(user=user).company
     pending = MembershipFactory(user=user, pending=True).company
     other = MembershipFactory().company
-    with django_assert_max_num_queries(3):
+    # ... and the API's rate-limit counter (plania.security.ratelimit).
+    with django_assert_max_num_queries(4):
         listed = client.get(f"{API}/").json()
     assert {(c["siren"], c["membership_status"]) for c in listed} == {
         (mine.siren, "active"),

@@ -101,8 +101,9 @@ def ten_thousand(officer_x):
 QUEUE_QUERIES = 10
 # Session, user, second-factor device, the operation's officer-role check
 # (plania.api.access), the officer's schemes, the officer-role check of the scoped
-# queryset, the count, the page's rows: as the page.
-API_QUERIES = 8
+# queryset, the count, the page's rows: as the page; and the API's rate-limit counter
+# (plania.security.ratelimit, one upsert).
+API_QUERIES = 9
 
 
 @pytest.mark.parametrize("per_page", [25, 100])

@@ -80,8 +80,9 @@ QUICK_S = 5.0
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-# The API token's "last used" time, which any authenticated API call moves.
-API_BOOKKEEPING = ("accounts_apitoken",)
+# The API token's "last used" time, which any authenticated API call moves, and the API's
+# rate-limit counter (plania.security.ratelimit), which every API call moves.
+API_BOOKKEEPING = ("accounts_apitoken", "security_ratecounter")
 
 
 def database_state(ignore: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:

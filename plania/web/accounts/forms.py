@@ -16,12 +16,23 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from plania.accounts import emails
-from plania.accounts.models import User
+from plania.accounts.addresses import email_key, validate_new_address
+from plania.accounts.models import ApiTokenScope, User, api_token_max_days
 from plania.accounts.services import API_TOKEN_NAME_MAX, normalize_email
 
 
+class NewAddressField(forms.EmailField):
+    """An address for a new account: ASCII only once NFKC-normalised, said before the
+    format check so that a look-alike gets the clear reason (plania.accounts.addresses)."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value:
+            validate_new_address(value)
+
+
 class SignUpForm(forms.Form):
-    email = forms.EmailField(
+    email = NewAddressField(
         label=_("Adresse e-mail"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -91,12 +102,16 @@ class EmailAuthenticationForm(AuthenticationForm):
     }
 
 
-VALIDITY_CHOICES = [
-    ("30", _("30 jours")),
-    ("90", _("90 jours")),
-    ("365", _("1 an")),
-    ("never", _("Sans expiration")),
-]
+VALIDITY_DAYS = [(7, _("7 jours")), (30, _("30 jours")), (90, _("90 jours")), (365, _("1 an"))]
+
+
+def validity_choices() -> list[tuple[str, Any]]:
+    """The lifetimes offered, none past PLANIA_API_TOKEN_MAX_DAYS (which is offered too)."""
+    longest = api_token_max_days()
+    choices: list[tuple[str, Any]] = [(str(d), label) for d, label in VALIDITY_DAYS if d < longest]
+    labels = dict(VALIDITY_DAYS)
+    choices.append((str(longest), labels.get(longest, _("%(days)d jours") % {"days": longest})))
+    return choices
 
 
 class ApiTokenCreateForm(forms.Form):
@@ -105,21 +120,47 @@ class ApiTokenCreateForm(forms.Form):
         max_length=API_TOKEN_NAME_MAX,
         help_text=_("Pour le reconnaître : l'outil ou le script qui l'utilise."),
     )
-    validity = forms.ChoiceField(
-        label=_("Durée de validité"), choices=VALIDITY_CHOICES, initial="90"
+    scope = forms.ChoiceField(
+        label=_("Portée"),
+        choices=ApiTokenScope.choices,
+        initial=ApiTokenScope.READ,
+        required=False,  # left out: read only
+        help_text=_(
+            "« Lecture seule » suffit pour lire ou exporter ; un tel jeton est refusé sur "
+            "toute requête qui modifie des données."
+        ),
     )
+    validity = forms.ChoiceField(label=_("Durée de validité"), choices=validity_choices)
 
-    def expires_on(self) -> date | None:
-        validity = self.cleaned_data["validity"]
-        if validity == "never":
-            return None
-        return timezone.localdate() + timedelta(days=int(validity))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        values = [value for value, _label in validity_choices()]
+        self.fields["validity"].initial = "90" if "90" in values else values[-1]
+        self.fields["validity"].help_text = _(
+            "Un jeton vit au plus %(days)d jours ; il est aussi révoqué quand votre mot de "
+            "passe change ou qu'un rôle ou une adhésion à une entreprise vous est retiré."
+        ) % {"days": api_token_max_days()}
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or ApiTokenScope.READ
+
+    def expires_on(self) -> date:
+        return timezone.localdate() + timedelta(days=int(self.cleaned_data["validity"]))
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
     """Django's form, whose mail the worker renders and sends (plania/core/jobs.py): the
     request only enqueues it, so that it answers as fast whether the address has an account
-    or not."""
+    or not.
+
+    Accounts are found by the address's key (plania.accounts.addresses), as at login."""
+
+    def get_users(self, email: str) -> Any:
+        return (
+            user
+            for user in User._default_manager.filter(email_key=email_key(email), is_active=True)
+            if user.has_usable_password()
+        )
 
     def send_mail(  # type: ignore[override]
         self,

@@ -6,6 +6,7 @@ Each route declares who may use it (plania.accounts.access; docs/accounts.md has
 from django.urls import path
 
 from plania.accounts.access import access
+from plania.security.ratelimit import by_address, by_ip, limited
 from plania.web.accounts import views
 
 public = access("public")
@@ -14,7 +15,7 @@ own_tokens = access("authenticated", objects="own API tokens only (another's tok
 
 urlpatterns = [
     path("", signed_in(views.account), name="account"),
-    path("inscription/", public(views.sign_up), name="signup"),
+    path("inscription/", public(limited(("signup_ip", by_ip))(views.sign_up)), name="signup"),
     path("inscription/envoyee/", public(views.sign_up_done), name="signup_done"),
     path(
         "verification/renvoyer/",
@@ -26,11 +27,21 @@ urlpatterns = [
         access("public", objects="the account named by the signed link")(views.verify_email),
         name="verify_email",
     ),
-    path("connexion/", public(views.LoginView.as_view()), name="login"),
+    path(
+        "connexion/", public(limited(("login_ip", by_ip))(views.LoginView.as_view())), name="login"
+    ),
     # POST only; logs out whoever sends it, nobody else.
     path("deconnexion/", public(views.LogoutView.as_view()), name="logout"),
     path("mot-de-passe/", signed_in(views.PasswordChangeView.as_view()), name="password_change"),
-    path("mot-de-passe/oubli/", public(views.PasswordResetView.as_view()), name="password_reset"),
+    path(
+        "mot-de-passe/oubli/",
+        public(
+            limited(("reset_address", by_address("email")), ("reset_ip", by_ip))(
+                views.PasswordResetView.as_view()
+            )
+        ),
+        name="password_reset",
+    ),
     path(
         "mot-de-passe/oubli/envoye/",
         public(views.PasswordResetDoneView.as_view()),

@@ -180,6 +180,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                 user=request.user,  # type: ignore[arg-type]
                 name=form.cleaned_data["name"],
                 expires_on=form.expires_on(),
+                scope=form.cleaned_data["scope"],
             )
         except AccountError as exc:
             form.add_error(None, str(exc.message))

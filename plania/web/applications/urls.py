@@ -3,6 +3,7 @@
 from django.urls import path
 
 from plania.accounts.access import access
+from plania.security.ratelimit import by_ip, limited
 from plania.web.applications import views
 
 MEMBER = "member of the application's company"
@@ -12,7 +13,9 @@ urlpatterns = [
     path("appels/<slug:call>/", access("public")(views.call_detail), name="call"),
     path(
         "appels/<slug:call>/eligibilite/",
-        access("public")(views.call_precheck),
+        access("public")(
+            limited(("precheck_ip", by_ip), methods=("GET", "POST"))(views.call_precheck)
+        ),
         name="call_precheck",
     ),
     path(

@@ -5,13 +5,14 @@ thread's dossier comes from the person's visible dossiers, so another company's 
 from django.urls import path
 
 from plania.accounts.access import access
+from plania.security.ratelimit import by_user, limited
 from plania.web.messaging import views
 
 urlpatterns = [
     path(
         "dossiers/<str:reference>/messages/",
         access("verified", objects="member of the application's company, or staff")(
-            views.message_thread
+            limited(("messages", by_user))(views.message_thread)
         ),
         name="message_thread",
     ),

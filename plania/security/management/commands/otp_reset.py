@@ -4,7 +4,7 @@ replaced phone). Their next login sets up a new one; check who is asking before 
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plania.accounts.models import User
+from plania.accounts.selectors import user_by_email
 from plania.security.services import otp_devices_reset
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: object, **options: str) -> None:
-        user = User.objects.filter(email__iexact=options["email"].strip()).first()
+        user = user_by_email(options["email"])
         if user is None:
             raise CommandError(f"no account with the address {options['email']!r}")
         deleted = otp_devices_reset(user=user)
