@@ -222,3 +222,22 @@ def test_the_limits_can_be_switched_off(client, settings, limit):
     for n in range(3):
         response = client.post("/compte/mot-de-passe/oubli/", {"email": f"q{n}@example.org"})
         assert response.status_code == 302
+
+
+def test_a_counter_in_its_own_transaction_does_not_wait_for_the_disk(transactional_db) -> None:
+    """The counter's own commit is asynchronous (SET LOCAL synchronous_commit), and only
+    there: inside a caller's transaction the setting is left alone."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from plania.security import ratelimit
+
+    with CaptureQueriesContext(connection) as alone:
+        ratelimit.hit("login_ip", "203.0.113.9")
+    assert any("SET LOCAL synchronous_commit" in q["sql"] for q in alone.captured_queries)
+    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
+        ratelimit.hit("login_ip", "203.0.113.10")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert not any("SET LOCAL" in q["sql"] for q in inside.captured_queries)
