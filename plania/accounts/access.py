@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from plania.accounts.decorators import require_verified_email
 from plania.accounts.roles import Role
+from plania.core.grants import has_role
 
 View = Callable[..., Any]
 
@@ -45,14 +46,6 @@ class Policy:
     def roles(self) -> tuple[str, ...]:
         """The roles a role rule admits (superusers pass every one)."""
         return (self.who, *self.also) if self.who not in BASIC else ()
-
-
-def has_role(user: Any, role: str) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name=role).exists()
 
 
 def _role_required(role: str, view: View) -> View:

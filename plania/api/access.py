@@ -31,8 +31,9 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import BASIC, WHO, Policy, has_role
+from plania.accounts.access import BASIC, WHO, Policy
 from plania.api.errors import ApiRefusal
+from plania.core.grants import has_role
 from plania.security.twofactor import (
     SECOND_FACTOR_CODE,
     STAFF_ROLES,

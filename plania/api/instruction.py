@@ -24,7 +24,6 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 
-from plania.accounts.access import has_role
 from plania.accounts.auth import api_auth
 from plania.accounts.roles import Role
 from plania.accounts.selectors import user_by_email
@@ -32,6 +31,7 @@ from plania.api.access import api_access
 from plania.api.errors import ApiError, ApiRefusal, refusal
 from plania.api.pagination import Pages
 from plania.applications.models import Application
+from plania.core.grants import has_role
 from plania.instruction import selectors, services
 from plania.instruction.models import ExpertInvitation, InternalNote, Proposal, Review
 from plania.instruction.naf import section_of

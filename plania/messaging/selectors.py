@@ -4,6 +4,8 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from plania.applications.permissions import STAFF
+from plania.core.grants import condition
 from plania.documents import permissions
 from plania.documents.models import Attachment
 from plania.messaging.enums import Side
@@ -44,7 +46,7 @@ def unread_count(*, application: Any, user: Any) -> int:
 def threads_of(user: Any) -> QuerySet[Any]:
     """The dossiers `user` may see that have messages, with `message_count`, `unread`
     (for the user's side) and `last_message_at`, most recent first; one query."""
-    side = Side.STAFF if permissions.is_staff(user) else Side.APPLICANT
+    side = Side.STAFF if condition(user, STAFF) is not False else Side.APPLICANT
     return (
         permissions.visible_applications(user)
         .filter(messages__isnull=False)

@@ -34,6 +34,11 @@ urlpatterns = [
         name="committee_item_decide",
     ),
     path(
+        "commissions/<int:pk>/points/<int:item>/conflit/",
+        access("committee", objects="committee.decide")(views.item_conflict),
+        name="committee_item_conflict",
+    ),
+    path(
         "attributions-directes/",
         access("officer", objects="every direct proposal")(views.direct_create),
         name="direct_awards",

@@ -7,8 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
-from plania.accounts.access import Policy, access, has_role
+from plania.accounts.access import Policy, access
 from plania.accounts.roles import Role
+from plania.core.grants import has_role
 from plania.web.opendata import views
 
 
