@@ -25,13 +25,13 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 
 from plania.accounts.auth import api_auth
-from plania.accounts.roles import Role
 from plania.accounts.selectors import user_by_email
 from plania.api.access import api_access
 from plania.api.errors import ApiError, ApiRefusal, refusal
 from plania.api.pagination import Pages
 from plania.applications.models import Application
-from plania.core.grants import has_role
+from plania.applications.permissions import NOTES
+from plania.core.grants import scope
 from plania.instruction import selectors, services
 from plania.instruction.models import ExpertInvitation, InternalNote, Proposal, Review
 from plania.instruction.naf import section_of
@@ -742,19 +742,11 @@ def review_upsert(request: HttpRequest, reference: str, payload: ReviewIn):  # t
 
 def _notes_dossier(request: HttpRequest, reference: str) -> Application:
     """A dossier whose notes the caller may read: officers of its scheme, experts invited
-    without a conflict, the committee (dossiers proposed to it). 404 for anyone else."""
+    without a conflict, committee members for its agenda item (`dossier.notes`); 404 for
+    anyone else."""
     user = _user(request)
-    app = selectors.officer_application(user, reference).first()
+    app = scope(user, NOTES).filter(reference=reference).first()
     if app is None:
-        candidates = Application.objects.filter(reference=reference)
-        if has_role(user, Role.COMMITTEE):
-            app = candidates.filter(proposals__isnull=False).first()
-        if app is None:
-            app = candidates.filter(
-                expert_invitations__expert=user,
-                expert_invitations__declaration__status="none",
-            ).first()
-    if app is None or not selectors.may_read_notes(user, app):
         raise ApiRefusal(404, _("Dossier introuvable."))
     return app
 
