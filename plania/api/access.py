@@ -5,7 +5,7 @@ one (tests/security/test_route_policies.py), and a matrix check what each role g
 (tests/security/test_api_matrix.py).
 
     @router.get("/{reference}", response=...)
-    @api_access("verified", objects="member of the dossier's company")
+    @api_access("verified", objects="dossier.applicant")
     def get_application(request, reference): ...
 
 `who` is one of plania.accounts.access.WHO; `also` other roles admitted by a role rule.

@@ -73,7 +73,7 @@ class ApplicationErrorOut(ApiError):
 
 
 ERRORS: dict[int, Any] = {status: ApplicationErrorOut for status in (400, 403, 404, 409, 422)}
-MEMBER = "dossiers of the companies the caller is an active member of"
+MEMBER = "dossier.applicant"
 
 
 def _refusal(exc: ApplicationError) -> Status[dict[str, Any]]:
@@ -323,7 +323,7 @@ def _fresh(app: Application) -> dict[str, Any]:
     auth=None,
     summary="Open and upcoming calls, the soonest deadline first (paginated)",
 )
-@api_access("public", objects="calls open or upcoming")
+@api_access("public")  # calls open or upcoming
 @paginate(Pages)
 def list_calls(request: HttpRequest, filters: Query[CallFilters]) -> QuerySet[Call]:
     return filters.filter(calls_listed())
@@ -340,7 +340,7 @@ def list_calls(request: HttpRequest, filters: Query[CallFilters]) -> QuerySet[Ca
         "'unknown'. Nothing is stored."
     ),
 )
-@api_access("public", objects="a call's rules; nothing is stored")
+@api_access("public")  # a call's rules; nothing is stored
 def precheck(request: HttpRequest, call: str, payload: PrecheckIn) -> Any:
     obj = get_object_or_404(Call, reference=call)
     scheme = obj.scheme
@@ -391,7 +391,7 @@ def list_applications(
     summary="Create a dossier on a call for one of my companies",
     description="201 created; 200 the company already has a dossier on this call (returned).",
 )
-@api_access("verified", objects="a call, for a company the caller is an active member of")
+@api_access("verified", objects="company.member")
 def create_application(request: HttpRequest, payload: CreateIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     call = get_object_or_404(Call, reference=payload.call)

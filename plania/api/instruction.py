@@ -44,8 +44,8 @@ STATUS = {"invalid": 422, "state": 409, "forbidden": 403, "config": 409}
 
 
 ERRORS = {code: ApiError for code in (403, 409, 422)}
-OFFICER = "filed dossiers of the schemes assigned to the officer (every scheme: superusers)"
-EXPERT = "the expert's own invitations (the dossier's content once no conflict is declared)"
+OFFICER = "dossier.instruct"
+EXPERT = "instruction.invitation"
 
 
 def error(exc: InstructionError) -> Status:
@@ -607,7 +607,7 @@ def invitation_out(inv: ExpertInvitation) -> dict[str, Any]:
         "-waiting, amount, -amount, reference, company, state. Paginated: page, page_size."
     ),
 )
-@api_access("officer", objects="the schemes assigned to the officer")
+@api_access("officer", objects="instruction.scheme")
 @paginate(Pages)
 def queue(request: HttpRequest, filters: Query[QueueFilters]) -> QuerySet[Application]:
     user = _user(request)
@@ -759,8 +759,7 @@ def _notes_dossier(request: HttpRequest, reference: str) -> Application:
 @api_access(
     "officer",
     also=["expert", "committee"],
-    objects="officers of the scheme, experts invited without a conflict, the committee "
-    "(dossiers proposed to it)",
+    objects="dossier.notes",
 )
 def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)
@@ -775,8 +774,7 @@ def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
 @api_access(
     "officer",
     also=["expert", "committee"],
-    objects="officers of the scheme, experts invited without a conflict, the committee "
-    "(dossiers proposed to it)",
+    objects="dossier.notes",
 )
 def note_add(request: HttpRequest, reference: str, payload: NoteIn):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)

@@ -80,7 +80,7 @@ def error(exc: MessagingError, *, status: int | None = None) -> Status:
 
 
 @router.get("/unread", response=list[ThreadOut], summary="The caller's threads, unread counts")
-@api_access("verified", objects="the threads of the dossiers the caller may see")
+@api_access("verified", objects="dossier.view")
 def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [
         {

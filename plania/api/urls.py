@@ -34,8 +34,8 @@ from plania.api.steering import router as steering_router
 # django-ninja's own routes: the description is public, as the API's shape is (the rules
 # are in each operation); the root answers 404.
 OWN_ROUTES = {
-    "openapi-json": Policy("public", "the API's OpenAPI description"),
-    "api-root": Policy("public", "nothing (404)"),
+    "openapi-json": Policy("public"),  # the API's OpenAPI description
+    "api-root": Policy("public"),  # nothing (404)
 }
 
 

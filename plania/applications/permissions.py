@@ -72,3 +72,15 @@ def _member(user: Any) -> Q:
 @grant(VIEW)
 def _either_side(user: Any) -> Q | bool:
     return union(condition(user, APPLICANT), condition(user, STAFF))
+
+
+COMPANY = action(
+    "company.member",
+    model="companies.Company",
+    doc="the companies the person is an active member of (the companies room's companies_of)",
+)
+
+
+@grant(COMPANY)
+def _companies(user: Any) -> Q:
+    return Q(pk__in=companies_of(user).values("pk"))

@@ -13,8 +13,10 @@ from typing import Any
 from django.db.models import Q
 
 from plania.accounts.roles import Role
+from plania.applications.permissions import VIEW as DOSSIER_VIEW
+from plania.applications.permissions import union
 from plania.companies.selectors import companies_of
-from plania.core.grants import action, grant, has_any_role, has_role
+from plania.core.grants import action, condition, grant, has_any_role, has_role, scope
 from plania.instruction.permissions import officer_schemes
 
 VIEW = action(
@@ -47,3 +49,25 @@ def _officer(user: Any) -> Q | bool:
     if user.is_superuser:
         return True
     return Q(scheme_code="") | Q(scheme_code__in=officer_schemes(user))
+
+
+FINANCE = action(
+    "award.finance",
+    model="awards.Award",
+    doc="finance: every award's payments, orders, repayments and arrears",
+)
+EXPLANATION = action(
+    "award.explanation",
+    model="applications.Application",
+    doc="the rules' explanation of a dossier: who sees the dossier or its award",
+)
+
+
+@grant(FINANCE)
+def _finance(user: Any) -> bool:
+    return has_any_role(user, Role.FINANCE, Role.ADMIN)
+
+
+@grant(EXPLANATION)
+def _explanation(user: Any) -> Q | bool:
+    return union(condition(user, DOSSIER_VIEW), Q(award__in=scope(user, VIEW)))

@@ -60,3 +60,15 @@ grant(STAFF)(_item_dossiers)
 grant(NOTES)(_item_dossiers)
 
 __all__ = ["DECIDE", "SESSION", "CommitteeSession"]
+
+
+DIRECT = action(
+    "committee.direct",
+    model=None,
+    doc="officers: direct proposals (no dossier, no scheme)",
+)
+
+
+@grant(DIRECT)
+def _officers(user: Any, obj: Any) -> bool:
+    return has_role(user, Role.OFFICER)

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from plania.accounts.roles import Role
 from plania.applications.permissions import FILED, INSTRUCT, NOTES, STAFF
-from plania.core.grants import grant, has_role, remember
+from plania.core.grants import action, grant, has_role, remember
 from plania.instruction.enums import InvitationStatus
 from plania.instruction.models import ExpertInvitation, SchemeAssignment
 
@@ -66,3 +66,28 @@ grant(STAFF)(_officer)
 grant(STAFF)(_expert)
 grant(NOTES)(_officer)
 grant(NOTES)(_expert)
+
+
+SCHEME = action(
+    "instruction.scheme",
+    model=None,
+    doc="the schemes assigned to the officer (every scheme: an administrator)",
+)
+INVITATION = action(
+    "instruction.invitation",
+    model="instruction.ExpertInvitation",
+    doc="the expert's own invitations, not cancelled (the dossier's content once no "
+    "conflict is declared: dossier.staff)",
+)
+
+
+@grant(SCHEME)
+def _scheme(user: Any, code: Any) -> bool:
+    return has_role(user, Role.OFFICER) and (user.is_superuser or code in officer_schemes(user))
+
+
+@grant(INVITATION)
+def _invitations(user: Any) -> Q | bool:
+    if not has_role(user, Role.EXPERT):
+        return False
+    return Q(expert=user) & ~Q(status=InvitationStatus.CANCELLED)

@@ -10,7 +10,7 @@ from plania.web.accounts import views
 
 public = access("public")
 signed_in = access("authenticated")
-own_tokens = access("authenticated", objects="own API tokens only (another's token: 404)")
+own_tokens = access("authenticated", objects="account.own")
 
 urlpatterns = [
     path("", signed_in(views.account), name="account"),
@@ -23,7 +23,7 @@ urlpatterns = [
     ),
     path(
         "verifier/<str:token>/",
-        access("public", objects="the account named by the signed link")(views.verify_email),
+        access("public")(views.verify_email),
         name="verify_email",
     ),
     path("connexion/", public(views.LoginView.as_view()), name="login"),
@@ -38,9 +38,7 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/reinitialiser/<uidb64>/<token>/",
-        access("public", objects="the account named by the signed link")(
-            views.PasswordResetConfirmView.as_view()
-        ),
+        access("public")(views.PasswordResetConfirmView.as_view()),
         name="password_reset_confirm",
     ),
     path(
