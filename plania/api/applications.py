@@ -26,6 +26,7 @@ from ninja import FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from plania.accounts.auth import api_auth
+from plania.accounts.display import name_for_applicant
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
 from plania.api.pagination import Pages
@@ -546,7 +547,7 @@ def answer_application(request: HttpRequest, reference: str, payload: AnswerIn) 
 def application_history(request: HttpRequest, reference: str) -> Any:
     app = _dossier(request, reference)
     out = []
-    for e in app.events.select_related("actor"):
+    for e in app.events.select_related("actor").prefetch_related("actor__groups"):
         t = BY_NAME.get(e.transition)
         out.append(
             {
@@ -555,7 +556,8 @@ def application_history(request: HttpRequest, reference: str) -> Any:
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "at": e.at,
-                "actor": (e.actor.get_full_name() or e.actor.email) if e.actor else "",
+                # Staff named by their role, never by their e-mail (issue 13).
+                "actor": name_for_applicant(e.actor),
                 "reason": e.reason,
             }
         )

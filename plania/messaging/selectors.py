@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from plania.accounts.display import name_for_applicant
 from plania.applications.permissions import STAFF
 from plania.core.grants import condition
 from plania.documents import permissions
@@ -12,16 +13,26 @@ from plania.messaging.enums import Side
 from plania.messaging.models import Message
 
 
+def author_shown(message: Message, side: str | None) -> str:
+    """The author as the viewer's side sees them: to the applicant side, staff are named
+    by their role ("l'instructeur·rice"), never by their name or e-mail (issue 13)."""
+    author = message.author
+    if side != Side.STAFF and message.side == Side.STAFF:
+        return name_for_applicant(author)
+    return author.get_full_name() or author.email
+
+
 def thread(application: Any) -> QuerySet[Message]:
     """The thread in order, authors and files fetched in two queries whatever its length."""
     return (
         Message.objects.filter(application=application)
         .select_related("author")
         .prefetch_related(
+            "author__groups",
             Prefetch(
                 "attachments",
                 queryset=Attachment.objects.active().order_by("uploaded_at", "pk"),
-            )
+            ),
         )
     )
 

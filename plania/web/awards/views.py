@@ -22,11 +22,11 @@ from plania.agreements.enums import DocumentKind
 from plania.agreements.models import Agreement, AwardDocument
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application
-from plania.applications.permissions import VIEW as DOSSIER_VIEW
 from plania.awards import selectors as awards_selectors
 from plania.awards import services as awards_services
 from plania.awards.enums import AwardState, LegalBasis
 from plania.awards.models import Award, AwardEvent
+from plania.awards.permissions import EXPLANATION
 from plania.awards.permissions import OFFICER as AWARD_OFFICER
 from plania.awards.permissions import STAFF_ROLES as AWARD_STAFF_ROLES
 from plania.awards.services import AwardError
@@ -313,7 +313,14 @@ def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _file_response(stored_name: str, name: str, content_type: str) -> HttpResponse:
-    handle = private_storage().open(stored_name, "rb")
+    try:
+        handle = private_storage().open(stored_name, "rb")
+    except FileNotFoundError:
+        # A file lost from the storage (a restore without the private files): a clear
+        # 404, not a 500.
+        raise Http404(
+            _("Ce fichier n'est plus disponible : contactez l'instructeur·rice du dossier.")
+        ) from None
     from django.http import FileResponse
 
     response = FileResponse(handle, content_type=content_type)
@@ -533,8 +540,7 @@ def explanation(request: HttpRequest, reference: str) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("company", "call"), reference=reference
     )
-    published = awards_selectors.awards_visible_to(request.user).filter(application=application)
-    if not (can(request.user, DOSSIER_VIEW, application) or published.exists()):
+    if not can(request.user, EXPLANATION, application):
         raise Http404
     award = Award.objects.filter(application=application).select_related("item").first()
     item = committee_selectors.decision_for(application)
