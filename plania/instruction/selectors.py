@@ -28,6 +28,7 @@ from plania.instruction.models import (
     SchemeAssignment,
 )
 from plania.instruction.naf import SECTIONS, section_filter
+from plania.instruction.permissions import INVITATION
 from plania.rules import scoring
 from plania.rules.award import AwardResult, award_for
 from plania.rules.schemes import Scheme
@@ -92,11 +93,8 @@ def officer_application(user: Any, reference: str) -> QuerySet[Application]:
 
 def expert_invitations_of(user: Any) -> QuerySet[ExpertInvitation]:
     """The expert's invitations (cancelled ones left out), newest first."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return ExpertInvitation.objects.none()
     return (
-        ExpertInvitation.objects.filter(expert=user)
-        .exclude(status=InvitationStatus.CANCELLED)
+        scope(user, INVITATION, ExpertInvitation.objects.all())
         .select_related("application__call", "application__company", "declaration", "opinion")
         .order_by("-invited_at", "-pk")
     )
