@@ -25,18 +25,19 @@ from plania.applications.workflow import WorkflowError
 from plania.awards import workflow as award_workflow
 from plania.awards.enums import AwardState
 from plania.awards.models import Award
+from plania.awards.permissions import OFFICER as AWARD_OFFICER
 from plania.awards.services import (
     AwardError,
     acting_user,
     award_lock,
     event_record,
     is_beneficiary,
-    is_officer,
     now,
     require_role,
     workflow_refusal,
 )
 from plania.core.formats import format_eur
+from plania.core.grants import can
 from plania.documents.services import DocumentError, files_check
 from plania.documents.storage import private_storage
 
@@ -164,7 +165,7 @@ def agreement_upload_signed(
 ) -> Agreement:
     """The agreement signed on paper or with a signature tool, uploaded as a PDF (checked
     like any upload), by a member of the company or an officer."""
-    if not (is_beneficiary(actor, award) or is_officer(actor)):
+    if not (is_beneficiary(actor, award) or can(actor, AWARD_OFFICER, award)):
         raise AwardError(_("Cette action ne vous est pas ouverte."), code="forbidden")
     checked = checked_files([uploaded_file], pdf_only=True)
     with transaction.atomic():
@@ -217,7 +218,7 @@ def agreement_waive(*, award: Award, actor: Any) -> Agreement | None:
 
 def final_report_submit(*, award: Award, actor: Any, uploaded_file: Any) -> AwardDocument:
     """The beneficiary's final report (a document), the condition of the balance."""
-    if not (is_beneficiary(actor, award) or is_officer(actor)):
+    if not (is_beneficiary(actor, award) or can(actor, AWARD_OFFICER, award)):
         raise AwardError(_("Cette action ne vous est pas ouverte."), code="forbidden")
     checked = checked_files([uploaded_file])
     with transaction.atomic():

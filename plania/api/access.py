@@ -5,7 +5,7 @@ one (tests/security/test_route_policies.py), and a matrix check what each role g
 (tests/security/test_api_matrix.py).
 
     @router.get("/{reference}", response=...)
-    @api_access("verified", objects="member of the dossier's company")
+    @api_access("verified", objects="dossier.applicant")
     def get_application(request, reference): ...
 
 `who` is one of plania.accounts.access.WHO; `also` other roles admitted by a role rule.
@@ -31,8 +31,9 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import BASIC, WHO, Policy, has_role
+from plania.accounts.access import BASIC, WHO, Policy
 from plania.api.errors import ApiRefusal
+from plania.core.grants import has_role
 from plania.security.twofactor import (
     SECOND_FACTOR_CODE,
     STAFF_ROLES,

@@ -23,7 +23,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user")
-@api_access("authenticated", objects="the caller's own account")
+@api_access("authenticated", objects="account.own")
 def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     user = request.auth  # type: ignore[attr-defined]
     return {
@@ -42,7 +42,7 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
     response=dict[str, Any],
     summary="The authenticated user's data (account, memberships, dossiers, messages, views)",
 )
-@api_access("authenticated", objects="the caller's own data only")
+@api_access("authenticated", objects="account.own")
 def me_export(request: HttpRequest) -> dict[str, Any]:
     from plania.privacy.selectors import personal_data
 

@@ -26,6 +26,7 @@ from ninja import FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from plania.accounts.auth import api_auth
+from plania.accounts.display import name_for_applicant
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
 from plania.api.pagination import Pages
@@ -73,7 +74,7 @@ class ApplicationErrorOut(ApiError):
 
 
 ERRORS: dict[int, Any] = {status: ApplicationErrorOut for status in (400, 403, 404, 409, 422)}
-MEMBER = "dossiers of the companies the caller is an active member of"
+MEMBER = "dossier.applicant"
 
 
 def _refusal(exc: ApplicationError) -> Status[dict[str, Any]]:
@@ -323,7 +324,7 @@ def _fresh(app: Application) -> dict[str, Any]:
     auth=None,
     summary="Open and upcoming calls, the soonest deadline first (paginated)",
 )
-@api_access("public", objects="calls open or upcoming")
+@api_access("public")  # calls open or upcoming
 @paginate(Pages)
 def list_calls(request: HttpRequest, filters: Query[CallFilters]) -> QuerySet[Call]:
     return filters.filter(calls_listed())
@@ -340,7 +341,7 @@ def list_calls(request: HttpRequest, filters: Query[CallFilters]) -> QuerySet[Ca
         "'unknown'. Nothing is stored."
     ),
 )
-@api_access("public", objects="a call's rules; nothing is stored")
+@api_access("public")  # a call's rules; nothing is stored
 def precheck(request: HttpRequest, call: str, payload: PrecheckIn) -> Any:
     obj = get_object_or_404(Call, reference=call)
     scheme = obj.scheme
@@ -391,7 +392,7 @@ def list_applications(
     summary="Create a dossier on a call for one of my companies",
     description="201 created; 200 the company already has a dossier on this call (returned).",
 )
-@api_access("verified", objects="a call, for a company the caller is an active member of")
+@api_access("verified", objects="company.member")
 def create_application(request: HttpRequest, payload: CreateIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     call = get_object_or_404(Call, reference=payload.call)
@@ -546,7 +547,7 @@ def answer_application(request: HttpRequest, reference: str, payload: AnswerIn) 
 def application_history(request: HttpRequest, reference: str) -> Any:
     app = _dossier(request, reference)
     out = []
-    for e in app.events.select_related("actor"):
+    for e in app.events.select_related("actor").prefetch_related("actor__groups"):
         t = BY_NAME.get(e.transition)
         out.append(
             {
@@ -555,7 +556,8 @@ def application_history(request: HttpRequest, reference: str) -> Any:
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "at": e.at,
-                "actor": (e.actor.get_full_name() or e.actor.email) if e.actor else "",
+                # Staff named by their role, never by their e-mail (issue 13).
+                "actor": name_for_applicant(e.actor),
                 "reason": e.reason,
             }
         )

@@ -64,10 +64,7 @@ class AwardErrorOut(ApiError):
 
 
 ERRORS = {s: AwardErrorOut for s in (403, 409, 422)}
-AWARD_OBJECTS = (
-    "every award for the Region's staff (is_staff or any staff role); the awards of the "
-    "caller's companies for their active members"
-)
+AWARD_OBJECTS = "award.view"
 
 
 def _error(exc: AwardError) -> Status:
@@ -236,7 +233,7 @@ def _award(award: Award) -> Award:
     response=list[SessionOut],
     summary="Committee sessions with their agenda, the latest first (paginated)",
 )
-@api_access("committee", objects="every committee session")
+@api_access("committee", objects="committee.session")
 @paginate(Pages)
 def session_list(
     request: HttpRequest, filters: Query[SessionFilters]
@@ -245,7 +242,7 @@ def session_list(
 
 
 @router.post("/sessions", response={201: SessionOut, **ERRORS})
-@api_access("committee", objects="every committee session")
+@api_access("committee", objects="committee.session")
 def session_create(request: HttpRequest, payload: SessionIn) -> Any:
     user = _user(request)
     try:
@@ -256,13 +253,13 @@ def session_create(request: HttpRequest, payload: SessionIn) -> Any:
 
 
 @router.get("/sessions/{session_id}", response=SessionOut)
-@api_access("committee", objects="every committee session")
+@api_access("committee", objects="committee.session")
 def session_detail(request: HttpRequest, session_id: RowId) -> CommitteeSession:
     return get_object_or_404(_sessions(), pk=session_id)
 
 
 @router.post("/sessions/{session_id}/items", response={201: ItemOut, **ERRORS})
-@api_access("committee", also=["officer"], objects="every committee session; any proposal")
+@api_access("committee", also=["officer"], objects="committee.session")
 def session_add(request: HttpRequest, session_id: RowId, payload: AgendaIn) -> Any:
     user = _user(request)
     session = get_object_or_404(CommitteeSession, pk=session_id)
@@ -285,7 +282,7 @@ def session_add(request: HttpRequest, session_id: RowId, payload: AgendaIn) -> A
 
 
 @router.post("/sessions/{session_id}/items/{item_id}/decision", response={200: ItemOut, **ERRORS})
-@api_access("committee", objects="agenda items of the session")
+@api_access("committee", objects="committee.decide")
 def item_decide(
     request: HttpRequest, session_id: RowId, item_id: RowId, payload: DecisionIn
 ) -> Any:
@@ -324,7 +321,7 @@ def item_decide(
 
 
 @router.post("/sessions/{session_id}/approve-all", response={200: list[AwardDetailOut], **ERRORS})
-@api_access("committee", objects="every committee session")
+@api_access("committee", objects="committee.session")
 def approve_all(request: HttpRequest, session_id: RowId) -> Any:
     user = _user(request)
     session = get_object_or_404(CommitteeSession, pk=session_id)
@@ -353,7 +350,7 @@ class DirectOut(Schema):
 
 
 @router.post("/direct-proposals", response={201: DirectOut, **ERRORS})
-@api_access("officer", objects="every envelope (a direct proposal)")
+@api_access("officer", objects="committee.direct")
 def direct_create(request: HttpRequest, payload: DirectIn) -> Any:
     user = _user(request)
     data = payload.dict()
@@ -368,7 +365,7 @@ def direct_create(request: HttpRequest, payload: DirectIn) -> Any:
 
 
 @router.get("/payment-orders.csv")
-@api_access("finance", objects="every payment order")
+@api_access("finance", objects="award.finance")
 def payment_orders(
     request: HttpRequest, start: date | None = None, end: date | None = None
 ) -> HttpResponse:
@@ -389,7 +386,7 @@ class ArrearOut(Schema):
 
 
 @router.get("/arrears", response=list[ArrearOut])
-@api_access("finance", objects="every award with an advance")
+@api_access("finance", objects="award.finance")
 def arrears(request: HttpRequest, on: date | None = None) -> list[dict[str, Any]]:
     return [
         {
@@ -412,7 +409,7 @@ class LineOut(Schema):
 
 
 @router.post("/bank-statements", response={200: list[LineOut], **ERRORS})
-@api_access("finance", objects="every award with an advance")
+@api_access("finance", objects="award.finance")
 def bank_statement(request: HttpRequest, file: File[UploadedFile]) -> Any:
     user = _user(request)
     name = file.name or "releve.csv"
@@ -458,7 +455,7 @@ class CertifyIn(Schema):
 
 
 @router.post("/payment-requests/{request_id}/certify", response={200: PaymentRequestOut, **ERRORS})
-@api_access("officer", objects="every payment request")
+@api_access("officer", objects="payments.request")
 def certify(request: HttpRequest, request_id: RowId, payload: CertifyIn) -> Any:
     user = _user(request)
     obj = get_object_or_404(PaymentRequest.objects.select_related("award"), pk=request_id)
@@ -483,7 +480,7 @@ class PaymentOut(Schema):
 
 
 @router.post("/payment-requests/{request_id}/order", response={201: PaymentOut, **ERRORS})
-@api_access("finance", objects="every certified payment request")
+@api_access("finance", objects="payments.request")
 def order(request: HttpRequest, request_id: RowId, payload: OrderIn) -> Any:
     user = _user(request)
     obj = get_object_or_404(PaymentRequest, pk=request_id)
@@ -539,7 +536,7 @@ class RepaymentOut(Schema):
 
 
 @router.post("/{reference}/repayments", response={201: RepaymentOut, **ERRORS})
-@api_access("finance", objects="every award")
+@api_access("finance", objects="award.view")
 def repayment(request: HttpRequest, reference: str, payload: RepaymentIn) -> Any:
     user = _user(request)
     award = _visible(request, reference)
@@ -571,7 +568,7 @@ class FailureOut(Schema):
 
 
 @router.post("/{reference}/failure-finding", response={201: FailureOut, **ERRORS})
-@api_access("finance", also=["committee"], objects="every award")
+@api_access("finance", also=["committee"], objects="award.view")
 def failure(request: HttpRequest, reference: str, payload: FailureIn) -> Any:
     user = _user(request)
     award = _visible(request, reference)
@@ -596,7 +593,7 @@ class CloseIn(Schema):
 
 
 @router.post("/{reference}/close", response={200: AwardDetailOut, **ERRORS})
-@api_access("officer", also=["finance"], objects="every award")
+@api_access("officer", also=["finance"], objects="award.view")
 def close(request: HttpRequest, reference: str, payload: CloseIn) -> Any:
     user = _user(request)
     award = _visible(request, reference)

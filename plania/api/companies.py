@@ -72,7 +72,7 @@ class ManualIn(Schema):
 
 
 ERRORS = {status: ApiError for status in set(STATUS.values())}
-MEMBER = "companies the caller is an active member of (else 404)"
+MEMBER = "company.member"
 
 
 def _out(company: Company, membership: Membership) -> dict:
@@ -112,7 +112,8 @@ def _joined(result: Identification) -> Status:
         "503 store has no match and the search API is unavailable."
     ),
 )
-@api_access("verified", objects="a company found by its number: the caller joins it, or asks to")
+# A company found by its number: the caller joins it, or asks to (no object yet).
+@api_access("verified")
 def identify(request, payload: IdentifyIn):  # type: ignore[no-untyped-def]
     try:
         result = company_identify(identifier=payload.identifier, actor=request.auth)
@@ -126,7 +127,8 @@ def identify(request, payload: IdentifyIn):  # type: ignore[no-untyped-def]
     response={200: CompanyOut, 201: CompanyOut, 202: CompanyOut, **ERRORS},
     summary="Enter a company by hand (flagged unverified)",
 )
-@api_access("verified", objects="a company entered by hand: the caller joins it, or asks to")
+# A company entered by hand: the caller joins it, or asks to (no object yet).
+@api_access("verified")
 def manual(request, payload: ManualIn):  # type: ignore[no-untyped-def]
     try:
         result = company_create_unverified(actor=request.auth, **payload.dict())
@@ -136,7 +138,7 @@ def manual(request, payload: ManualIn):  # type: ignore[no-untyped-def]
 
 
 @router.get("/", response=list[CompanyOut], summary="The caller's companies")
-@api_access("verified", objects="the caller's own memberships")
+@api_access("verified", objects="account.own")
 def list_companies(request):  # type: ignore[no-untyped-def]
     return [_out(m.company, m) for m in memberships_of(request.auth)]
 

@@ -64,7 +64,7 @@ class AttachmentOut(Schema):
 
 
 ERRORS = {status: ApiError for status in {403, 409, 413, 422}}
-DOSSIER = "member of the application's company, or staff"
+DOSSIER = "dossier.view"
 DOWNLOAD = {
     200: {
         "description": "The file, as an attachment, with the type detected at upload.",
@@ -125,9 +125,7 @@ def list_attachments(request: HttpRequest, reference: str):  # type: ignore[no-u
         "413 too big, 422 refused type or content, 409 frozen dossier, duplicate or limits."
     ),
 )
-@api_access(
-    "verified", objects="member of the application's company, while it is a draft or incomplete"
-)
+@api_access("verified", objects="dossier.applicant")
 def add_attachment(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     reference: str,
@@ -168,7 +166,7 @@ def download_attachment(request: HttpRequest, reference: str, public_id: UUID): 
     response={204: None, **ERRORS},
     summary="Delete a document of a draft dossier (the record of who and when stays)",
 )
-@api_access("verified", objects="member of the application's company, while it is a draft")
+@api_access("verified", objects="dossier.applicant")
 def delete_attachment(request: HttpRequest, reference: str, public_id: UUID):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     attachment = get_object_or_404(all_attachments(application), public_id=public_id)

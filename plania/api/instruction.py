@@ -24,14 +24,14 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 
-from plania.accounts.access import has_role
 from plania.accounts.auth import api_auth
-from plania.accounts.roles import Role
 from plania.accounts.selectors import user_by_email
 from plania.api.access import api_access
 from plania.api.errors import ApiError, ApiRefusal, refusal
 from plania.api.pagination import Pages
 from plania.applications.models import Application
+from plania.applications.permissions import NOTES
+from plania.core.grants import scope
 from plania.instruction import selectors, services
 from plania.instruction.models import ExpertInvitation, InternalNote, Proposal, Review
 from plania.instruction.naf import section_of
@@ -44,8 +44,8 @@ STATUS = {"invalid": 422, "state": 409, "forbidden": 403, "config": 409}
 
 
 ERRORS = {code: ApiError for code in (403, 409, 422)}
-OFFICER = "filed dossiers of the schemes assigned to the officer (every scheme: superusers)"
-EXPERT = "the expert's own invitations (the dossier's content once no conflict is declared)"
+OFFICER = "dossier.instruct"
+EXPERT = "instruction.invitation"
 
 
 def error(exc: InstructionError) -> Status:
@@ -607,7 +607,7 @@ def invitation_out(inv: ExpertInvitation) -> dict[str, Any]:
         "-waiting, amount, -amount, reference, company, state. Paginated: page, page_size."
     ),
 )
-@api_access("officer", objects="the schemes assigned to the officer")
+@api_access("officer", objects="instruction.scheme")
 @paginate(Pages)
 def queue(request: HttpRequest, filters: Query[QueueFilters]) -> QuerySet[Application]:
     user = _user(request)
@@ -742,19 +742,11 @@ def review_upsert(request: HttpRequest, reference: str, payload: ReviewIn):  # t
 
 def _notes_dossier(request: HttpRequest, reference: str) -> Application:
     """A dossier whose notes the caller may read: officers of its scheme, experts invited
-    without a conflict, the committee (dossiers proposed to it). 404 for anyone else."""
+    without a conflict, committee members for its agenda item (`dossier.notes`); 404 for
+    anyone else."""
     user = _user(request)
-    app = selectors.officer_application(user, reference).first()
+    app = scope(user, NOTES).filter(reference=reference).first()
     if app is None:
-        candidates = Application.objects.filter(reference=reference)
-        if has_role(user, Role.COMMITTEE):
-            app = candidates.filter(proposals__isnull=False).first()
-        if app is None:
-            app = candidates.filter(
-                expert_invitations__expert=user,
-                expert_invitations__declaration__status="none",
-            ).first()
-    if app is None or not selectors.may_read_notes(user, app):
         raise ApiRefusal(404, _("Dossier introuvable."))
     return app
 
@@ -767,8 +759,7 @@ def _notes_dossier(request: HttpRequest, reference: str) -> Application:
 @api_access(
     "officer",
     also=["expert", "committee"],
-    objects="officers of the scheme, experts invited without a conflict, the committee "
-    "(dossiers proposed to it)",
+    objects="dossier.notes",
 )
 def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)
@@ -783,8 +774,7 @@ def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
 @api_access(
     "officer",
     also=["expert", "committee"],
-    objects="officers of the scheme, experts invited without a conflict, the committee "
-    "(dossiers proposed to it)",
+    objects="dossier.notes",
 )
 def note_add(request: HttpRequest, reference: str, payload: NoteIn):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)

@@ -18,11 +18,12 @@ from plania.accounts.auth import api_auth
 from plania.api.access import api_access
 from plania.api.documents import DOSSIER, AttachmentOut, application_for, attachment_out
 from plania.api.errors import ApiError, refusal
+from plania.documents.permissions import side_of
 from plania.documents.services import oversized_error
 from plania.documents.uploads import oversized_uploads
 from plania.messaging.enums import MessageKind
 from plania.messaging.models import Message
-from plania.messaging.selectors import thread, threads_of
+from plania.messaging.selectors import author_shown, thread, threads_of
 from plania.messaging.services import (
     MessagingError,
     message_answer_request,
@@ -62,12 +63,12 @@ class MarkedOut(Schema):
     marked: int
 
 
-def message_out(message: Message, reference: str) -> dict:
+def message_out(message: Message, reference: str, side: str | None = None) -> dict:
     return {
         "id": message.pk,
         "kind": message.kind,
         "side": message.side,
-        "author": message.author.get_full_name() or message.author.email,
+        "author": author_shown(message, side),
         "body": message.body,
         "created_at": message.created_at,
         "read_by_applicant_at": message.read_by_applicant_at,
@@ -81,7 +82,7 @@ def error(exc: MessagingError, *, status: int | None = None) -> Status:
 
 
 @router.get("/unread", response=list[ThreadOut], summary="The caller's threads, unread counts")
-@api_access("verified", objects="the threads of the dossiers the caller may see")
+@api_access("verified", objects="dossier.view")
 def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [
         {
@@ -99,7 +100,8 @@ def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
 @api_access("verified", objects=DOSSIER)
 def list_messages(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
-    return [message_out(m, reference) for m in thread(application)]
+    side = side_of(request.auth, application)  # type: ignore[attr-defined]
+    return [message_out(m, reference, side) for m in thread(application)]
 
 
 @router.post(
@@ -154,7 +156,7 @@ def post_message(  # type: ignore[no-untyped-def]
     except MessagingError as exc:
         return error(exc)
     message = thread(application).get(pk=message.pk)
-    return Status(201, message_out(message, reference))
+    return Status(201, message_out(message, reference, side_of(actor, application)))
 
 
 @router.post("/{reference}/read", response=MarkedOut, summary="Mark the thread read")

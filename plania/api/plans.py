@@ -68,13 +68,13 @@ class PlanDetail(PlanSummary):
 
 
 @router.get("/", response=list[PlanSummary], summary="List plans and programmes")
-@api_access("public", objects="plans and their figures, published")
+@api_access("public")  # plans and their figures, published
 def list_plans(request):  # type: ignore[no-untyped-def]
     return Plan.objects.all()
 
 
 @router.get("/{code}", response=PlanDetail, summary="One plan with its envelopes' balances")
-@api_access("public", objects="plans and their figures, published")
+@api_access("public")  # plans and their figures, published
 def get_plan(request, code: str):  # type: ignore[no-untyped-def]
     plan = get_object_or_404(plan_with_structure(), code=code)
     balances = plan_balances(plan)

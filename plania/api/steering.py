@@ -19,7 +19,7 @@ from plania.steering.services import SteeringError, measurement_record
 router = Router(tags=["steering"], auth=api_auth)
 
 
-STEERING = api_access("steering", also=["admin"], objects="every figure of the main plan")
+STEERING = api_access("steering", also=["admin"], objects="steering.figures")
 
 
 class SteeringTargetOut(Schema):

@@ -35,8 +35,8 @@ from plania.security.ratelimit import ApiThrottle
 # django-ninja's own routes: the description is public, as the API's shape is (the rules
 # are in each operation); the root answers 404.
 OWN_ROUTES = {
-    "openapi-json": Policy("public", "the API's OpenAPI description"),
-    "api-root": Policy("public", "nothing (404)"),
+    "openapi-json": Policy("public"),  # the API's OpenAPI description
+    "api-root": Policy("public"),  # nothing (404)
 }
 
 

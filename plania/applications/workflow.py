@@ -27,11 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications.enums import ApplicationState as S
 from plania.applications.models import Application, ApplicationEvent
-from plania.companies.enums import MembershipStatus
+from plania.applications.permissions import APPLICANT as APPLICANT_GRANT
+from plania.applications.permissions import INSTRUCT
+from plania.core.grants import can, has_role, remember
 
 # Who may fire a transition.
 APPLICANT = "applicant"  # an active member of the dossier's company
@@ -142,27 +143,13 @@ class WorkflowError(Exception):
 def remember_applicant(application: Application, actor: Any) -> None:
     """Record on the dossier instance that `actor` is an active member of its company,
     for a dossier just read through that membership (selectors.application_of)."""
-    application.__dict__.setdefault("_applicant_cache", {})[actor.pk] = True
+    remember(actor, ("can", APPLICANT_GRANT, application.pk), lambda: True)
 
 
 def is_applicant(actor: Any, application: Application) -> bool:
-    """Whether `actor` is an active member of the dossier's company. Remembered on the
-    dossier instance (one request, one locked row): the service and the transition it
-    fires ask twice."""
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    cache: dict[int, bool] = application.__dict__.setdefault("_applicant_cache", {})
-    if actor.pk not in cache:
-        cache[actor.pk] = actor.memberships.filter(
-            company_id=application.company_id, status=MembershipStatus.ACTIVE
-        ).exists()
-    return cache[actor.pk]
-
-
-def is_officer(actor: Any) -> bool:
-    """The officer role itself (an administrator has every role): being staff is not
-    enough, so finance, committee members and experts cannot fire officers' transitions."""
-    return bool(getattr(actor, "is_authenticated", False)) and has_role(actor, Role.OFFICER)
+    """Whether `actor` is an active member of the dossier's company (the access layer's
+    `dossier.applicant`, remembered on the user object for the request)."""
+    return can(actor, APPLICANT_GRANT, application)
 
 
 def may(transition: Transition, actor: Any, application: Application) -> bool:
@@ -170,7 +157,7 @@ def may(transition: Transition, actor: Any, application: Application) -> bool:
     for who in transition.who:
         if who == APPLICANT and is_applicant(actor, application):
             return True
-        if who == OFFICER and is_officer(actor):
+        if who == OFFICER and can(actor, INSTRUCT, application):
             return True
         if who == COMMITTEE and has_role(actor, Role.COMMITTEE):
             return True

@@ -2,10 +2,9 @@
 what is decided here, in one place, for every room of an award's life (committee,
 agreements, payments, repayments):
 
-- staff of the Region (is_staff, or the officer, committee or finance role) see every
-  session and award;
-- the active members of the beneficiary company see their company's awards;
-- anyone else: nothing (404, as if it did not exist).
+- who sees an award is the access layer's `award.view` (plania/awards/permissions.py):
+  the beneficiary company's active members; the officer, committee, finance and
+  steering roles; anyone else: nothing (404, as if it did not exist).
 
 `advance_paid` reads the award's payments through its reverse relation (`award.payments`,
 plania.payments): what has been paid of the advance is a balance of the award that the
@@ -19,14 +18,12 @@ from typing import Any
 from django.db.models import QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from plania.accounts.access import has_role
-from plania.accounts.roles import Role
 from plania.awards.models import Award
-from plania.companies.enums import MembershipStatus
+from plania.awards.permissions import VIEW
+from plania.core.grants import scope
 from plania.ledger.selectors import commitment_sum_expressions, commitment_sums
 
 ZERO = Decimal("0.00")
-STAFF_ROLES = (Role.OFFICER, Role.COMMITTEE, Role.FINANCE)
 
 
 def amount_sum(qs: QuerySet[Any], field: str) -> Decimal:
@@ -34,24 +31,11 @@ def amount_sum(qs: QuerySet[Any], field: str) -> Decimal:
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-def is_region_staff(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return bool(user.is_staff) or any(has_role(user, role) for role in STAFF_ROLES)
-
-
 def awards_visible_to(user: Any) -> QuerySet[Award]:
     base = Award.objects.select_related(
         "envelope", "company", "application", "item__session", "commitment"
     )
-    if is_region_staff(user):
-        return base
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return base.none()
-    return base.filter(
-        company__memberships__user=user,
-        company__memberships__status=MembershipStatus.ACTIVE,
-    ).distinct()
+    return scope(user, VIEW, base)
 
 
 def with_sums(awards: QuerySet[Award]) -> QuerySet[Award]:

@@ -25,12 +25,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import has_role
-from plania.accounts.roles import Role
-from plania.applications import workflow as dossier_workflow
 from plania.applications.workflow import WorkflowError
 from plania.awards.models import Award, AwardEvent
 from plania.companies.enums import MembershipStatus
+from plania.core.grants import has_role
 from plania.ledger.services import LedgerError
 
 CENT = Decimal("0.01")
@@ -82,14 +80,8 @@ def event_record(*, action: str, actor: Any, reason: str = "", **subjects: Any) 
     )
 
 
-def is_officer(actor: Any) -> bool:
-    return dossier_workflow.is_officer(actor)
-
-
 def require_role(actor: Any, *roles: str) -> None:
     for role in roles:
-        if role == Role.OFFICER and is_officer(actor):
-            return
         if has_role(actor, role):
             return
     raise AwardError(_("Cette action ne vous est pas ouverte."), code="forbidden")

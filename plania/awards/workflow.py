@@ -11,19 +11,19 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.applications import workflow as dossier
 from plania.applications.models import Application
 from plania.awards.enums import AwardState
 from plania.awards.models import Award, AwardEvent
+from plania.core.grants import has_role
 
 AWARD_TRANSITIONS = ("sign_agreement", "start_payment", "close")
 
 
 def _may_direct(transition: dossier.Transition, actor: Any) -> bool:
     for who in transition.who:
-        if who == dossier.OFFICER and dossier.is_officer(actor):
+        if who == dossier.OFFICER and has_role(actor, Role.OFFICER):
             return True
         if who == dossier.COMMITTEE and has_role(actor, Role.COMMITTEE):
             return True

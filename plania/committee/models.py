@@ -159,6 +159,9 @@ class AgendaItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The members left out of the decision for a declared conflict of interest, as the
+    # deliberation records them (names, written with the decision).
+    abstentions = models.TextField(_("membres en conflit d'intérêts"), blank=True)
 
     class Meta:
         db_table = "awards_agendaitem"
@@ -244,3 +247,30 @@ class AgendaItem(models.Model):
         if self.approved_grant is None or self.approved_advance is None:
             return None
         return self.approved_grant + self.approved_advance
+
+
+class ItemConflict(models.Model):
+    """A committee member's declaration of a conflict of interest on one agenda item
+    (issue 13): the member is left out of that item's decision (the decision refuses
+    them, the item's `abstentions` records them) and no longer reaches its dossier."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.RESTRICT, related_name="conflicts")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="+"
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    declared_at = models.DateTimeField(_("déclaré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflit d'intérêts d'un membre")
+        verbose_name_plural = _("conflits d'intérêts des membres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "member"],
+                name="committee_conflict_once",
+                violation_error_message=_("Ce conflit d'intérêts est déjà déclaré."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} — {self.member_id}"

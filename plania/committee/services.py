@@ -40,9 +40,11 @@ from plania.awards.services import (
 )
 from plania.committee import emails
 from plania.committee.enums import Outcome, SessionState
-from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
+from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal, ItemConflict
+from plania.committee.permissions import DECIDE
 from plania.committee.shortfalls import batch_shortfalls, shortfall_message
 from plania.core.formats import format_eur
+from plania.core.grants import can, forget
 from plania.ledger.services import LedgerError, ledger_commit
 from plania.payments.services import schedule_create
 from plania.plans.models import Envelope
@@ -201,6 +203,44 @@ def session_add_direct(
     return item
 
 
+def _check_not_conflicted(item: AgendaItem, actor: Any) -> None:
+    """A member who declared a conflict of interest on the item takes no part in its
+    decision (the decision records them in `abstentions`)."""
+    if getattr(actor, "is_authenticated", False) and not can(actor, DECIDE, item):
+        raise AwardError(
+            _(
+                "Vous avez déclaré un conflit d'intérêts sur le point %(n)s : vous ne prenez "
+                "pas part à sa décision."
+            )
+            % {"n": item.position},
+            code="forbidden",
+        )
+
+
+def _abstentions(item: AgendaItem) -> str:
+    names = [
+        conflict.member.get_full_name() or conflict.member.email
+        for conflict in ItemConflict.objects.filter(item=item)
+        .select_related("member")
+        .order_by("declared_at", "pk")
+    ]
+    return ", ".join(names)
+
+
+@transaction.atomic
+def conflict_declare(*, item: AgendaItem, actor: Any, reason: str = "") -> ItemConflict:
+    """A committee member declares a conflict of interest on one item, before its
+    decision: they are then left out of it and no longer reach its dossier."""
+    require_role(actor, Role.COMMITTEE)
+    item = _lock_item(item)
+    conflict, _created = ItemConflict.objects.get_or_create(
+        item=item, member=acting_user(actor), defaults={"reason": reason.strip()}
+    )
+    forget(actor)
+    event_record(action="conflict", actor=actor, item=item, reason=reason.strip())
+    return conflict
+
+
 def _lock_item(item: AgendaItem) -> AgendaItem:
     item = (
         AgendaItem.objects.select_for_update(of=("self",))
@@ -246,6 +286,7 @@ def _approve(
 ) -> Award:
     """Decide, commit and create the award, inside the caller's transaction."""
     item = _lock_item(item)
+    _check_not_conflicted(item, actor)
     grant_v = item.proposed_grant if grant in (None, "") else parse_money(grant, "grant")
     advance_v = item.proposed_advance if advance in (None, "") else parse_money(advance, "advance")
     errors: dict[str, list[str]] = {}
@@ -301,6 +342,7 @@ def _approve(
     except LedgerError as exc:
         raise ledger_refusal(exc) from None
     item.outcome = Outcome.APPROVED
+    item.abstentions = _abstentions(item)
     item.approved_grant = grant_v
     item.approved_advance = advance_v
     item.deliberation_reference = deliberation
@@ -407,6 +449,7 @@ def decision_reject(
 ) -> AgendaItem:
     require_role(actor, Role.COMMITTEE)
     item = _lock_item(item)
+    _check_not_conflicted(item, actor)
     if not reason.strip():
         message = _("Un refus est motivé : donnez le motif.")
         raise AwardError(message, code="invalid", errors={"reason": [message]})
@@ -420,6 +463,7 @@ def decision_reject(
         except WorkflowError as exc:
             raise workflow_refusal(exc) from None
     item.outcome = Outcome.REJECTED
+    item.abstentions = _abstentions(item)
     item.reason = reason.strip()
     item.deliberation_reference = deliberation
     item.decided_on = decided_on or item.session.held_on
@@ -444,7 +488,9 @@ def decision_adjourn(*, item: AgendaItem, actor: Any, reason: str = "") -> Agend
     no state for it) and may be put on a later session's agenda."""
     require_role(actor, Role.COMMITTEE)
     item = _lock_item(item)
+    _check_not_conflicted(item, actor)
     item.outcome = Outcome.ADJOURNED
+    item.abstentions = _abstentions(item)
     item.reason = reason.strip()
     item.decided_on = item.session.held_on
     item.decided_by = acting_user(actor)
@@ -480,6 +526,16 @@ def session_approve_all(
     )
     if not items:
         raise AwardError(_("Aucune proposition à décider dans cette séance."), code="state")
+    conflicted = [item.position for item in items if not can(actor, DECIDE, item)]
+    if conflicted:
+        raise AwardError(
+            _(
+                "Vous avez déclaré un conflit d'intérêts sur le(s) point(s) %(n)s : décidez "
+                "les autres points un à un."
+            )
+            % {"n": ", ".join(str(n) for n in conflicted)},
+            code="forbidden",
+        )
     shortfalls = batch_shortfalls(items)
     if shortfalls:
         raise AwardError(shortfall_message(shortfalls), code="overflow", shortfalls=shortfalls)

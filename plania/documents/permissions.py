@@ -1,9 +1,11 @@
-"""Who may see an application's documents and messages (DESIGN.md section 6: an
-applicant never sees another company's dossier).
+"""Who may see an application's documents and messages, through the one access layer
+(plania.core.grants; the grants are declared in plania/applications/permissions.py and
+the rooms above it).
 
 - the active members of the application's company (the applicant side);
-- staff (`is_staff`: officers and the Region's other agents), who see every dossier
-  until officers are assigned to schemes; then `is_staff_for` narrows in one place.
+- staff with a grant on the dossier (`dossier.staff`): its scheme's officer, an invited
+  expert without a conflict, committee members for its item, finance while in payment.
+  Steering and other staff reach no dossier's files or messages.
 
 Views and the API fetch applications through `visible_applications(user)`, so that a
 dossier of another company is a 404, as if it did not exist.
@@ -11,56 +13,26 @@ dossier of another company is a 404, as if it did not exist.
 
 from typing import Any
 
-from django.apps import apps
 from django.db.models import QuerySet
 
-from plania.companies.enums import MembershipStatus
-from plania.companies.models import Membership
-
-
-def _application_model() -> Any:
-    # By name: the applications room owns the model (and documents may load first).
-    return apps.get_model("applications", "Application")
-
-
-def is_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
-
-
-def is_staff_for(user: Any, application: Any) -> bool:
-    return is_staff(user)
+from plania.applications.permissions import APPLICANT, STAFF, VIEW
+from plania.core.grants import can, scope
 
 
 def is_member(user: Any, application: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return Membership.objects.filter(
-        user=user, company_id=application.company_id, status=MembershipStatus.ACTIVE
-    ).exists()
-
-
-def can_see(user: Any, application: Any) -> bool:
-    return is_staff_for(user, application) or is_member(user, application)
+    return can(user, APPLICANT, application)
 
 
 def visible_applications(user: Any) -> QuerySet[Any]:
     """The applications `user` may see: the only queryset views and the API fetch from."""
-    Application = _application_model()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Application.objects.none()
-    if is_staff(user):
-        return Application.objects.all()
-    return Application.objects.filter(
-        company__memberships__user=user,
-        company__memberships__status=MembershipStatus.ACTIVE,
-    ).distinct()
+    return scope(user, VIEW)
 
 
 def side_of(user: Any, application: Any) -> str | None:
     """ "applicant" or "staff" for who may see the application, None for anyone else.
-    A staff member who is also a member of the company acts as staff."""
-    if is_staff_for(user, application):
+    A staff member with a grant who is also a member of the company acts as staff."""
+    if can(user, STAFF, application):
         return "staff"
-    if is_member(user, application):
+    if can(user, APPLICANT, application):
         return "applicant"
     return None

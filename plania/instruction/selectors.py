@@ -14,11 +14,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from plania.accounts.access import has_role
 from plania.accounts.models import User
 from plania.accounts.roles import Role
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent
+from plania.applications.permissions import INSTRUCT, NOTES
+from plania.core.grants import can, scope
 from plania.instruction.enums import InvitationStatus
 from plania.instruction.models import (
     ExpertInvitation,
@@ -27,6 +28,7 @@ from plania.instruction.models import (
     SchemeAssignment,
 )
 from plania.instruction.naf import SECTIONS, section_filter
+from plania.instruction.permissions import INVITATION
 from plania.rules import scoring
 from plania.rules.award import AwardResult, award_for
 from plania.rules.schemes import Scheme
@@ -70,35 +72,14 @@ def officer_scheme_codes(user: Any) -> list[str]:
     )
 
 
-def is_officer(user: Any) -> bool:
-    """Whether the user has the officer role; remembered on the user object for the
-    request (a page builds several scoped querysets)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    cached = getattr(user, "_plania_is_officer", None)
-    if cached is None:
-        cached = has_role(user, Role.OFFICER)
-        user._plania_is_officer = cached
-    return bool(cached)
-
-
 def officer_applications(user: Any) -> QuerySet[Application]:
     """The filed dossiers of the officer's schemes: the only queryset officer pages and
     the API fetch dossiers from. Drafts are the applicant's alone."""
-    if not is_officer(user):
-        return Application.objects.none()
-    filed = Application.objects.filter(submitted_at__isnull=False).exclude(
-        state=ApplicationState.DRAFT
-    )
-    if is_admin(user):
-        return filed
-    return filed.filter(
-        scheme_code__in=SchemeAssignment.objects.filter(officer=user).values("scheme_code")
-    )
+    return scope(user, INSTRUCT, Application.objects.all())
 
 
 def may_instruct(user: Any, application: Application) -> bool:
-    return officer_applications(user).filter(pk=application.pk).exists()
+    return can(user, INSTRUCT, application)
 
 
 def officer_application(user: Any, reference: str) -> QuerySet[Application]:
@@ -112,11 +93,8 @@ def officer_application(user: Any, reference: str) -> QuerySet[Application]:
 
 def expert_invitations_of(user: Any) -> QuerySet[ExpertInvitation]:
     """The expert's invitations (cancelled ones left out), newest first."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return ExpertInvitation.objects.none()
     return (
-        ExpertInvitation.objects.filter(expert=user)
-        .exclude(status=InvitationStatus.CANCELLED)
+        scope(user, INVITATION, ExpertInvitation.objects.all())
         .select_related("application__call", "application__company", "declaration", "opinion")
         .order_by("-invited_at", "-pk")
     )
@@ -129,19 +107,7 @@ def expert_invitation(user: Any, reference: str) -> QuerySet[ExpertInvitation]:
 def may_read_notes(user: Any, application: Application) -> bool:
     """Officers of the dossier's scheme, experts invited on it without a conflict, the
     committee. Never the applicant."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if may_instruct(user, application) or has_role(user, Role.COMMITTEE):
-        return True
-    return (
-        ExpertInvitation.objects.filter(
-            application=application,
-            expert=user,
-            declaration__status="none",
-        )
-        .exclude(status=InvitationStatus.CANCELLED)
-        .exists()
-    )
+    return can(user, NOTES, application)
 
 
 def notes_of(application: Application) -> QuerySet[InternalNote]:

@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import has_role
 from plania.accounts.models import User
 from plania.accounts.roles import Role
 from plania.applications import workflow
@@ -29,6 +28,7 @@ from plania.applications.eligibility import json_value
 from plania.applications.enums import ApplicationState
 from plania.applications.models import Application
 from plania.applications.services import ApplicationError, application_request_missing
+from plania.core.grants import has_role
 from plania.instruction import emails, selectors
 from plania.instruction.enums import ConflictStatus, InvitationStatus, Recommendation
 from plania.instruction.models import (

@@ -4,10 +4,22 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from plania.accounts.display import name_for_applicant
+from plania.applications.permissions import STAFF
+from plania.core.grants import condition
 from plania.documents import permissions
 from plania.documents.models import Attachment
 from plania.messaging.enums import Side
 from plania.messaging.models import Message
+
+
+def author_shown(message: Message, side: str | None) -> str:
+    """The author as the viewer's side sees them: to the applicant side, staff are named
+    by their role ("l'instructeur·rice"), never by their name or e-mail (issue 13)."""
+    author = message.author
+    if side != Side.STAFF and message.side == Side.STAFF:
+        return name_for_applicant(author)
+    return author.get_full_name() or author.email
 
 
 def thread(application: Any) -> QuerySet[Message]:
@@ -16,10 +28,11 @@ def thread(application: Any) -> QuerySet[Message]:
         Message.objects.filter(application=application)
         .select_related("author")
         .prefetch_related(
+            "author__groups",
             Prefetch(
                 "attachments",
                 queryset=Attachment.objects.active().order_by("uploaded_at", "pk"),
-            )
+            ),
         )
     )
 
@@ -44,7 +57,7 @@ def unread_count(*, application: Any, user: Any) -> int:
 def threads_of(user: Any) -> QuerySet[Any]:
     """The dossiers `user` may see that have messages, with `message_count`, `unread`
     (for the user's side) and `last_message_at`, most recent first; one query."""
-    side = Side.STAFF if permissions.is_staff(user) else Side.APPLICANT
+    side = Side.STAFF if condition(user, STAFF) is not False else Side.APPLICANT
     return (
         permissions.visible_applications(user)
         .filter(messages__isnull=False)

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plania.applications.enums import ApplicationState
+from plania.applications.permissions import INSTRUCT
+from plania.core.grants import can
 from plania.documents import permissions
 from plania.documents.services import DocumentError, attachments_create, files_check
 from plania.messaging.enums import MessageKind, Side
@@ -207,7 +209,7 @@ def message_post(*, application: Any, actor: Any, body: str, files: Sequence[Any
 def message_request_missing(*, application: Any, actor: Any, body: str) -> Message:
     """Staff: ask the applicant for missing items; the dossier becomes incomplete
     (the applications room's `application_request_missing`, submitted -> incomplete)."""
-    if not permissions.is_staff_for(actor, application):
+    if not can(actor, INSTRUCT, application):
         raise MessagingError(
             _("Seuls les instructeurs peuvent demander des pièces manquantes."),
             code="forbidden",

@@ -6,8 +6,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import has_role
 from plania.accounts.roles import Role
+from plania.core.grants import has_role
 from plania.opendata.models import PublishedAward
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import has_role
+from plania.core.grants import has_role
 from plania.ops.models import EXPORT_ROLES, Export, ExportKind, ExportStatus
 
 

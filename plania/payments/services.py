@@ -27,6 +27,7 @@ from plania.applications.workflow import WorkflowError
 from plania.awards import workflow as award_workflow
 from plania.awards.enums import AwardState
 from plania.awards.models import Award
+from plania.awards.permissions import OFFICER as AWARD_OFFICER
 from plania.awards.selectors import advance_paid, award_sums
 from plania.awards.services import (
     CENT,
@@ -35,7 +36,6 @@ from plania.awards.services import (
     award_lock,
     event_record,
     is_beneficiary,
-    is_officer,
     ledger_refusal,
     now,
     parse_money,
@@ -44,6 +44,7 @@ from plania.awards.services import (
     workflow_refusal,
 )
 from plania.core.formats import format_eur
+from plania.core.grants import can
 from plania.ledger.services import LedgerError, ledger_decommit, ledger_pay
 from plania.payments import emails
 from plania.payments.enums import RequestState, ScheduleKind
@@ -89,7 +90,7 @@ def payment_request_create(
 ) -> PaymentRequest:
     """The beneficiary (or an officer, for a direct award) asks for a payment, with its
     supporting documents. Never more than what is committed and not yet paid or asked."""
-    if not (is_beneficiary(actor, award) or is_officer(actor)):
+    if not (is_beneficiary(actor, award) or can(actor, AWARD_OFFICER, award)):
         raise AwardError(_("Cette action ne vous est pas ouverte."), code="forbidden")
     value = parse_money(amount, "amount")
     checked = checked_files(files) if files else []

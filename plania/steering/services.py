@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plania.accounts.access import has_role
 from plania.accounts.roles import Role
+from plania.core.grants import has_role
 from plania.plans.enums import TargetMeasure
 from plania.plans.models import Target
 from plania.steering.models import TargetMeasurement

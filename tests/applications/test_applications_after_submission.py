@@ -21,9 +21,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def officer(db):
+def officer(db, call):
     user = UserFactory(staff=True, first_name="Dominique", last_name="Instructrice")
     user.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
+    # Assigned to the call's scheme: the staff who reach its dossiers (issue 13).
+    from plania.instruction.models import SchemeAssignment
+
+    SchemeAssignment.objects.create(officer=user, scheme_code=call.scheme_code)
     return user
 
 

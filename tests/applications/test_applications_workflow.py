@@ -64,6 +64,17 @@ def _frozen(app: Application, state: str) -> Application:
     return Application.objects.get(pk=app.pk)
 
 
+def scheme_officer(scheme_code: str) -> object:
+    """An officer assigned to the dossier's scheme: an officer without it reaches no
+    dossier and fires none of its transitions (issue 13)."""
+    from plania.instruction.models import SchemeAssignment
+
+    person = UserFactory()
+    person.groups.add(Group.objects.get_or_create(name=Role.OFFICER.value)[0])
+    SchemeAssignment.objects.create(officer=person, scheme_code=scheme_code)
+    return person
+
+
 def _actors(app: Application) -> dict[str, object]:
     def with_role(role: Role) -> object:
         person = UserFactory()
@@ -73,8 +84,9 @@ def _actors(app: Application) -> dict[str, object]:
     return {
         "applicant": app.created_by,
         "stranger": applicant(),  # member of another company
-        "officer": with_role(Role.OFFICER),
+        "officer": scheme_officer(app.scheme_code),
         "staff": UserFactory(staff=True),
+        "unassigned_officer": with_role(Role.OFFICER),
         "committee": with_role(Role.COMMITTEE),
         "finance": with_role(Role.FINANCE),
     }

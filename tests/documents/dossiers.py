@@ -69,6 +69,20 @@ def staff_user(**fields):
     return verified_user(staff=True, **fields)
 
 
+def scheme_officer(scheme_code="startup-industrie-demain", **fields):
+    """An officer assigned to a scheme (the factory's filed dossiers have this scheme): the
+    staff who reach a filed dossier (plania/instruction/permissions.py)."""
+    from django.contrib.auth.models import Group
+
+    from plania.accounts.roles import Role
+    from plania.instruction.models import SchemeAssignment
+
+    user = staff_user(**fields)
+    user.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
+    SchemeAssignment.objects.create(officer=user, scheme_code=scheme_code)
+    return user
+
+
 @pytest.fixture
 def private_storage_dir(settings, tmp_path):
     """Attachments go to a temporary private folder during the test."""

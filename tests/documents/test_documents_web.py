@@ -10,6 +10,7 @@ from tests.documents.dossiers import (
     ApplicationFactory,
     download,
     member_of,
+    scheme_officer,
     stored_files,
     verified_user,
 )
@@ -128,7 +129,16 @@ def test_the_download_is_an_attachment_nosniff_private_with_the_detected_type(
     assert response["Content-Length"] == str(len(PDF_BYTES))
 
 
-def test_staff_see_every_dossier_s_documents(client, dossier, document, staff):
+def test_the_scheme_s_officer_sees_a_filed_dossier_s_documents(client, dossier, document):
+    staff = scheme_officer()
+    type(dossier).objects.filter(pk=dossier.pk).update(
+        state="submitted",
+        submitted_at=dossier.created_at,
+        receipt_number="AR-1",
+        rules_sha256="0" * 64,
+        scheme_code="startup-industrie-demain",
+        scheme_version="2025",
+    )
     client.force_login(staff)
     assert client.get(page_url(dossier)).status_code == 200
     assert download(client, download_url(document))[0].status_code == 200

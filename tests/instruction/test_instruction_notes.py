@@ -104,9 +104,10 @@ def test_experts_without_conflict_and_the_committee_read_notes(client, noted, of
     member = committee_member()
     login(client, member)
     assert client.get(notes_api(noted)).status_code == 404  # not proposed yet
+    from plania.committee.models import AgendaItem, CommitteeSession
     from plania.instruction.models import Proposal
 
-    Proposal.objects.create(
+    proposal = Proposal.objects.create(
         application=noted,
         envelope=noted.call.envelope,
         officer=officer_x,
@@ -124,5 +125,20 @@ def test_experts_without_conflict_and_the_committee_read_notes(client, noted, of
         rules_date="2025-06-02",
         rules={},
         created_at=noted.submitted_at,
+    )
+    # Proposed but not on a session's agenda: still not the committee's (issue 13).
+    assert client.get(notes_api(noted)).status_code == 404
+    session = CommitteeSession.objects.create(
+        held_on="2025-07-01", title="CP", deliberation_prefix="CP/T", created_by=officer_x
+    )
+    AgendaItem.objects.create(
+        session=session,
+        position=1,
+        proposal=proposal,
+        envelope=noted.call.envelope,
+        beneficiary_name="X",
+        proposed_total=0,
+        proposed_grant=0,
+        proposed_advance=0,
     )
     assert SECRET in [n["body"] for n in client.get(notes_api(noted)).json()]

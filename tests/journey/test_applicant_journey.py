@@ -370,6 +370,10 @@ def test_the_applicant_journey(
         email_verified_at=timezone.now(),
     )
     officer.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
+    # The officer of the dossier's scheme: an officer reaches a dossier through it.
+    from plania.instruction.models import SchemeAssignment
+
+    SchemeAssignment.objects.create(officer=officer, scheme_code=app.scheme_code)
     sent = len(mail.outbox)
     message_post(application=app, actor=officer, body=OFFICER_TEXT)
     notices = mail.outbox[sent:]
@@ -380,7 +384,9 @@ def test_the_applicant_journey(
     page.goto(_link(notices[0], f"/dossiers/{app.reference}/messages/", base))
     thread = page.locator("[data-testid=message]")
     assert thread.count() == 1
-    assert "Dominique Instructrice" in thread.first.inner_text()
+    # Staff are named by their role to the applicant, never by name or e-mail (issue 13).
+    assert "l'instructeur·rice" in thread.first.inner_text()
+    assert "instructeur@region.example" not in thread.first.inner_text()
     assert OFFICER_TEXT in thread.first.inner_text()
     assert page.locator("[data-testid=unread]").inner_text() == "1 nouveau message"
     shots.take(page, "officer-message")

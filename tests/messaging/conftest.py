@@ -4,7 +4,7 @@ from tests.documents.dossiers import (
     ApplicationFactory,
     member_of,
     private_storage_dir,  # noqa: F401 - a fixture
-    staff_user,
+    scheme_officer,
 )
 
 
@@ -15,7 +15,8 @@ def _private(private_storage_dir):  # noqa: F811
 
 @pytest.fixture
 def dossier(db):
-    return ApplicationFactory()
+    # Filed: staff reach filed dossiers only (a draft is the applicant's alone).
+    return ApplicationFactory(submitted=True)
 
 
 @pytest.fixture
@@ -25,4 +26,4 @@ def member(dossier):
 
 @pytest.fixture
 def staff(db):
-    return staff_user(email="instructeur@region.example")
+    return scheme_officer(email="instructeur@region.example")

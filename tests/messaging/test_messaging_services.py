@@ -1,7 +1,6 @@
 """message_post, message_request_missing, message_answer_request, read marks, e-mails."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 
 from plania.applications.enums import ApplicationState
@@ -22,7 +21,7 @@ from tests.documents.dossiers import (
     ApplicationFactory,
     CallFactory,
     member_of,
-    staff_user,
+    scheme_officer,
     stored_files,
 )
 from tests.documents.files import EXE_BYTES, PDF_BYTES, upload
@@ -33,9 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def officer(db):
     """Staff in the officers' group: told of a thread no staff has written in yet."""
-    user = staff_user(email="officer@region.example")
-    user.groups.add(Group.objects.get_or_create(name="officer")[0])
-    return user
+    return scheme_officer(email="officer@region.example")
 
 
 def test_a_member_posts_and_the_officers_are_mailed_after_commit(
@@ -148,7 +145,7 @@ def test_read_marks_and_unread_counts_per_side(dossier, member, staff):
 
 
 def test_threads_of_a_member_are_only_their_company_s(dossier, member, staff):
-    other = ApplicationFactory()
+    other = ApplicationFactory(submitted=True)
     message_post(application=dossier, actor=member, body="Un")
     message_post(application=other, actor=staff, body="Autre")
     assert [a.reference for a in threads_of(member)] == [dossier.reference]
@@ -194,11 +191,12 @@ def test_only_staff_request_missing_items(submitted):
     assert submitted.state == ApplicationState.SUBMITTED
 
 
-def test_a_request_on_a_draft_is_refused_by_the_workflow_and_nothing_is_written(dossier, staff):
+def test_a_request_on_a_draft_is_refused_and_nothing_is_written(staff):
+    # A draft is the applicant's alone: no officer reaches it (issue 13).
+    dossier = ApplicationFactory()
     with pytest.raises(MessagingError) as refused:
         message_request_missing(application=dossier, actor=staff, body="Kbis ?")
-    assert refused.value.code == "state"
-    assert "Brouillon" in refused.value.message
+    assert refused.value.code == "forbidden"
     assert Message.objects.count() == 0
 
 

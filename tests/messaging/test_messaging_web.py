@@ -90,9 +90,9 @@ def test_opening_the_thread_shows_then_clears_the_unread_count(client, dossier, 
 
 def test_staff_may_request_missing_items_only_on_a_submitted_dossier(client, dossier, staff):
     client.force_login(staff)
-    assert 'value="request_missing"' not in client.get(thread_url(dossier)).content.decode()
-    submitted = ApplicationFactory(submitted=True)
-    assert 'value="request_missing"' in client.get(thread_url(submitted)).content.decode()
+    incomplete = ApplicationFactory(incomplete=True)
+    assert 'value="request_missing"' not in client.get(thread_url(incomplete)).content.decode()
+    assert 'value="request_missing"' in client.get(thread_url(dossier)).content.decode()
 
 
 def test_another_company_s_member_gets_404_on_the_thread_page_and_api(

@@ -150,7 +150,12 @@ def test_dossier_fields(client, world: World, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_messages_both_sides(client, world: World, payload):
-    app = world.a.dossier
+    # A filed dossier of A, and the officer of its scheme (staff reach no draft).
+    from plania.instruction.models import SchemeAssignment
+    from tests.documents.dossiers import ApplicationFactory
+
+    app = ApplicationFactory(submitted=True, company=world.a.company)
+    SchemeAssignment.objects.create(officer=world.users["officer"], scheme_code=app.scheme_code)
     url = reverse("web:message_thread", kwargs={"reference": app.reference})
     client.force_login(world.a.owner)
     response = client.post(url, {"action": "message", "body": f"Bonjour {payload}"})

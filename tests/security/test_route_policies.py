@@ -166,7 +166,7 @@ def test_the_access_policies_command_prints_every_route_and_operation():
         assert f"| `/{route.route}` | `{route.name}` | {route.policy.who} |" in table
     assert "**none**" not in table
     assert (
-        "| GET `/api/v1/accounts/me` | authenticated | the caller's own account "
+        "| GET `/api/v1/accounts/me` | authenticated | account.own "
         "| ApiTokenAuth, SessionAuth |" in table
     )
     assert "| POST `/api/v1/awards/{reference}/close` | officer, finance |" in table
@@ -176,3 +176,90 @@ def test_the_access_policies_command_prints_every_route_and_operation():
         assert f"| {op.method} `{op.path}` | {', '.join(op.policy.roles) or op.policy.who} |" in (
             table
         )
+
+
+# -- Object rules are code, and they run (issue 13 item 1) ---------------------------------
+
+
+def object_rules(routes=None, operations=None) -> dict[str, list[str]]:
+    """Each object rule named by a route or an API operation -> where it is named."""
+    from plania.api.urls import api
+
+    rules: dict[str, list[str]] = {}
+    for route in project_routes() if routes is None else routes:
+        if route.policy is not None and route.policy.objects:
+            rules.setdefault(route.policy.objects, []).append(f"/{route.route}")
+    for op in api_operations(api) if operations is None else operations:
+        if op.policy is not None and op.policy.objects:
+            rules.setdefault(op.policy.objects, []).append(op.label)
+    return rules
+
+
+def rules_not_in_the_access_layer(rules: dict[str, list[str]]) -> list[str]:
+    from plania.core import grants
+
+    return sorted(
+        f"{where}: {rule!r}"
+        for rule, wheres in rules.items()
+        if not grants.known(rule)
+        for where in wheres
+    )
+
+
+def test_every_object_rule_names_an_action_of_the_access_layer():
+    assert rules_not_in_the_access_layer(object_rules()) == []
+
+
+def test_an_object_rule_in_words_is_refused_and_reported():
+    from types import SimpleNamespace
+
+    from plania.accounts.access import Policy, access
+    from plania.api.access import api_access
+
+    with pytest.raises(ValueError, match="not an action"):
+        Policy("verified", "member of the dossier's company")
+    with pytest.raises(ValueError, match="not an action"):
+        access("verified", objects="member of the dossier's company")
+    with pytest.raises(ValueError, match="not an action"):
+        api_access("verified", objects="member of the dossier's company")
+    # A view whose policy was set by hand, in words, or with an unknown action, is named.
+    routes = [
+        SimpleNamespace(route="en-mots/", policy=SimpleNamespace(objects="in words")),
+        SimpleNamespace(route="inconnue/", policy=SimpleNamespace(objects="dossier.unknown")),
+        SimpleNamespace(route="connue/", policy=SimpleNamespace(objects="dossier.view")),
+    ]
+    assert rules_not_in_the_access_layer(object_rules(routes, [])) == [
+        "/en-mots/: 'in words'",
+        "/inconnue/: 'dossier.unknown'",
+    ]
+
+
+@pytest.fixture
+def staff_world(world, monkeypatch):
+    from django.utils import timezone
+
+    from tests.applications.factories import DURING
+    from tests.awards.dossiers import Clock
+    from tests.security.staff_world import build_staff_world
+
+    monkeypatch.setattr(timezone, "now", Clock(DURING))
+    return build_staff_world(world)
+
+
+def test_every_object_rule_admits_the_granted_and_refuses_the_ungranted(staff_world):
+    """Runs each route's object rule: the granted person is admitted (`can`, and the
+    object is in their `scope`), an ungranted one refused."""
+    from plania.core import grants
+    from tests.security.staff_world import CASES
+
+    rules = object_rules()
+    assert sorted(set(rules) - set(CASES)) == [], "object rules without a case to run"
+    for rule in sorted(rules):
+        admitted, obj, refused = CASES[rule](staff_world)
+        grants.forget(admitted)
+        grants.forget(refused)
+        assert grants.can(admitted, rule, obj), f"{rule}: {admitted} refused ({rules[rule][0]})"
+        assert not grants.can(refused, rule, obj), f"{rule}: {refused} admitted"
+        if grants.ACTIONS[rule].model is not None:
+            assert grants.scope(admitted, rule).filter(pk=obj.pk).exists(), rule
+            assert not grants.scope(refused, rule).filter(pk=obj.pk).exists(), rule

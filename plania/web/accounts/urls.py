@@ -11,7 +11,7 @@ from plania.web.accounts import views
 
 public = access("public")
 signed_in = access("authenticated")
-own_tokens = access("authenticated", objects="own API tokens only (another's token: 404)")
+own_tokens = access("authenticated", objects="account.own")
 
 urlpatterns = [
     path("", signed_in(views.account), name="account"),
@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path(
         "verifier/<str:token>/",
-        access("public", objects="the account named by the signed link")(views.verify_email),
+        access("public")(views.verify_email),
         name="verify_email",
     ),
     path(
@@ -49,9 +49,7 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/reinitialiser/<uidb64>/<token>/",
-        access("public", objects="the account named by the signed link")(
-            views.PasswordResetConfirmView.as_view()
-        ),
+        access("public")(views.PasswordResetConfirmView.as_view()),
         name="password_reset_confirm",
     ),
     path(

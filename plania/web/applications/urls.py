@@ -6,7 +6,7 @@ from plania.accounts.access import access
 from plania.security.ratelimit import by_ip, limited
 from plania.web.applications import views
 
-MEMBER = "member of the application's company"
+MEMBER = "dossier.applicant"
 
 urlpatterns = [
     path("appels/", access("public")(views.call_list), name="calls"),
@@ -20,14 +20,12 @@ urlpatterns = [
     ),
     path(
         "appels/<slug:call>/nouveau-dossier/",
-        access("verified", objects="companies the person is an active member of")(
-            views.application_create
-        ),
+        access("verified", objects="company.member")(views.application_create),
         name="application_create",
     ),
     path(
         "dossiers/",
-        access("verified", objects="dossiers of the person's companies")(views.application_list),
+        access("verified", objects="dossier.applicant")(views.application_list),
         name="applications",
     ),
     path(

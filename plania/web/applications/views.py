@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from plania.accounts.display import name_for_applicant
 from plania.applications import services
 from plania.applications.calls import paris, paris_text
 from plania.applications.eligibility import (
@@ -517,12 +518,11 @@ class EventView:
 
 def _events(app: Application) -> list[EventView]:
     out = []
-    for e in app.events.all():
+    # The applicant's page: staff are named by their role, never by their e-mail.
+    for e in app.events.select_related("actor").prefetch_related("actor__groups"):
         t = BY_NAME.get(e.transition)
         label = str(t.label) if t else _("Création du dossier")
-        actor = ""
-        if e.actor is not None:
-            actor = e.actor.get_full_name() or e.actor.email
+        actor = name_for_applicant(e.actor)
         out.append(
             EventView(
                 at=paris(e.at),

@@ -67,6 +67,12 @@ class DecisionForm(forms.Form):
     reason = _text(_("Motif"))
 
 
+class ConflictForm(forms.Form):
+    """A committee member's declaration of a conflict of interest on one item."""
+
+    reason = _text(_("Motif (facultatif)"))
+
+
 # -- Direct awards ---------------------------------------------------------------------
 
 

@@ -7,35 +7,37 @@ from plania.web.awards import views
 
 # Applicant pages ask for a verified address, as the dossier, document and message pages
 # do (an award is the dossier's outcome: its agreement, payments and repayments).
-AWARD_OBJECTS = (
-    "every award for the Region's staff (is_staff or any staff role); the awards of the "
-    "person's companies for their active members"
-)
+AWARD_OBJECTS = "award.view"
 
 urlpatterns = [
     path(
         "commissions/",
-        access("committee", objects="every committee session")(views.session_list),
+        access("committee", objects="committee.session")(views.session_list),
         name="committee_sessions",
     ),
     path(
         "commissions/<int:pk>/",
-        access("committee", objects="every committee session")(views.session_detail),
+        access("committee", objects="committee.session")(views.session_detail),
         name="committee_session",
     ),
     path(
         "commissions/<int:pk>/<slug:action>/",
-        access("committee", objects="every committee session")(views.session_action),
+        access("committee", objects="committee.session")(views.session_action),
         name="committee_session_action",
     ),
     path(
         "commissions/<int:pk>/points/<int:item>/decision/",
-        access("committee", objects="agenda items of the session")(views.item_decide),
+        access("committee", objects="committee.decide")(views.item_decide),
         name="committee_item_decide",
     ),
     path(
+        "commissions/<int:pk>/points/<int:item>/conflit/",
+        access("committee", objects="committee.decide")(views.item_conflict),
+        name="committee_item_conflict",
+    ),
+    path(
         "attributions-directes/",
-        access("officer", objects="every direct proposal")(views.direct_create),
+        access("officer", objects="committee.direct")(views.direct_create),
         name="direct_awards",
     ),
     path(
@@ -60,42 +62,40 @@ urlpatterns = [
     ),
     path(
         "attributions/<str:reference>/<slug:action>/",
-        access("verified", objects=AWARD_OBJECTS + "; each action checks its role")(
-            views.award_action
-        ),
+        access("verified", objects=AWARD_OBJECTS)(views.award_action),
         name="award_action",
     ),
     path(
         "versements/",
-        access("officer", objects="payment requests to certify")(views.requests_list),
+        access("officer", objects="payments.request")(views.requests_list),
         name="payment_requests",
     ),
     path(
         "versements/a-mandater/",
-        access("finance", objects="certified payment requests")(views.requests_list),
+        access("finance", objects="payments.request")(views.requests_list),
         {"state": "certified"},
         name="payment_requests_to_order",
     ),
     path(
         "versements/mandats.csv",
-        access("finance", objects="every payment order")(views.payment_orders_csv),
+        access("finance", objects="award.finance")(views.payment_orders_csv),
         name="payment_orders_csv",
     ),
     path(
         "remboursements/releve/",
-        access("finance", objects="every award with an advance")(views.bank_statement),
+        access("finance", objects="award.finance")(views.bank_statement),
         name="bank_statement",
     ),
     path(
         "remboursements/impayes/",
-        access("finance", objects="every award with an advance")(views.arrears_list),
+        access("finance", objects="award.finance")(views.arrears_list),
         name="arrears",
     ),
     path(
         "dossiers/<str:reference>/explication/",
         access(
             "verified",
-            objects="the dossier of the person's company; every dossier for the Region's staff",
+            objects="award.explanation",
         )(views.explanation),
         name="award_explanation",
     ),

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from plania.accounts.access import has_role
 from plania.accounts.roles import Role
 from plania.agreements import services as agreements_services
 from plania.agreements.enums import DocumentKind
@@ -27,13 +26,17 @@ from plania.awards import selectors as awards_selectors
 from plania.awards import services as awards_services
 from plania.awards.enums import AwardState, LegalBasis
 from plania.awards.models import Award, AwardEvent
+from plania.awards.permissions import EXPLANATION
+from plania.awards.permissions import OFFICER as AWARD_OFFICER
+from plania.awards.permissions import STAFF_ROLES as AWARD_STAFF_ROLES
 from plania.awards.services import AwardError
 from plania.awards.transparency import explanation_for, mention
 from plania.committee import selectors as committee_selectors
 from plania.committee import services as committee_services
 from plania.committee.enums import Outcome
-from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal
-from plania.documents.permissions import is_member
+from plania.committee.models import AgendaItem, CommitteeSession, DirectProposal, ItemConflict
+from plania.committee.permissions import DECIDE
+from plania.core.grants import can, has_any_role, has_role
 from plania.documents.serving import content_disposition
 from plania.documents.storage import private_storage
 from plania.payments import exports as payments_exports
@@ -63,7 +66,7 @@ def _roles(user: Any) -> dict[str, bool]:
     return {
         "is_committee": has_role(user, Role.COMMITTEE),
         "is_finance": has_role(user, Role.FINANCE),
-        "is_officer": awards_services.is_officer(user),
+        "is_officer": has_role(user, Role.OFFICER),
     }
 
 
@@ -110,6 +113,13 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     directs = DirectProposal.objects.exclude(
         agenda_items__outcome__in=[Outcome.PENDING, Outcome.APPROVED, Outcome.REJECTED]
     ).select_related("envelope")
+    conflicts: dict[int, list[str]] = {}
+    for conflict in ItemConflict.objects.filter(item__session=session).select_related("member"):
+        name = conflict.member.get_full_name() or conflict.member.email
+        conflicts.setdefault(conflict.item_id, []).append(name)
+    for item in items:
+        item.declared_conflicts = conflicts.get(item.pk, [])
+        item.may_decide = can(request.user, DECIDE, item)
     return render(
         request,
         "web/awards/session.html",
@@ -182,6 +192,23 @@ def item_decide(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     return redirect("web:committee_session", pk=pk)
 
 
+@require_POST
+def item_conflict(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    """A member declares a conflict of interest on one item of the session."""
+    obj = get_object_or_404(AgendaItem.objects.select_related("session"), pk=item, session_id=pk)
+    try:
+        data = _cleaned(forms.ConflictForm(request.POST))
+        committee_services.conflict_declare(item=obj, actor=request.user, reason=data["reason"])
+        messages.success(
+            request,
+            _("Conflit d'intérêts déclaré : vous ne prenez pas part à la décision du point %(n)s.")
+            % {"n": obj.position},
+        )
+    except AwardError as exc:
+        _fail(request, exc)
+    return redirect("web:committee_session", pk=pk)
+
+
 # -- Direct awards ---------------------------------------------------------------------
 
 
@@ -246,7 +273,7 @@ def _award(request: HttpRequest, reference: str) -> Award:
 
 def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
     award = _award(request, reference)
-    roles = _roles(request.user)
+    roles = {**_roles(request.user), "is_officer": can(request.user, AWARD_OFFICER, award)}
     agreement = Agreement.objects.filter(award=award).first()
     beneficiary = awards_services.is_beneficiary(request.user, award)
     return render(
@@ -269,7 +296,7 @@ def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "failure": FailureFinding.objects.filter(award=award).first(),
             "events": AwardEvent.objects.filter(award=award).select_related("actor"),
             "beneficiary": beneficiary,
-            "staff": awards_selectors.is_region_staff(request.user),
+            "staff": has_any_role(request.user, *AWARD_STAFF_ROLES),
             "can_request": (beneficiary or roles["is_officer"])
             and award.state in (AwardState.AGREEMENT_SIGNED, AwardState.IN_PAYMENT),
             "final_report_line": next(
@@ -286,7 +313,14 @@ def award_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _file_response(stored_name: str, name: str, content_type: str) -> HttpResponse:
-    handle = private_storage().open(stored_name, "rb")
+    try:
+        handle = private_storage().open(stored_name, "rb")
+    except FileNotFoundError:
+        # A file lost from the storage (a restore without the private files): a clear
+        # 404, not a 500.
+        raise Http404(
+            _("Ce fichier n'est plus disponible : contactez l'instructeur·rice du dossier.")
+        ) from None
     from django.http import FileResponse
 
     response = FileResponse(handle, content_type=content_type)
@@ -506,7 +540,7 @@ def explanation(request: HttpRequest, reference: str) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.select_related("company", "call"), reference=reference
     )
-    if not (is_member(request.user, application) or awards_selectors.is_region_staff(request.user)):
+    if not can(request.user, EXPLANATION, application):
         raise Http404
     award = Award.objects.filter(application=application).select_related("item").first()
     item = committee_selectors.decision_for(application)

@@ -10,10 +10,8 @@ from plania.accounts.access import access
 from plania.web.companies import views
 
 verified = access("verified")
-members = access("verified", objects="companies the person is an active member of (else 404)")
-owners = access(
-    "verified", objects="pending requests of companies the person owns (else 404 or refusal)"
-)
+members = access("verified", objects="company.member")
+owners = access("verified", objects="company.member")
 
 urlpatterns = [
     path("", verified(views.my_companies), name="my_companies"),

@@ -7,7 +7,7 @@ from django.urls import path
 from plania.accounts.access import access
 from plania.web.documents import views
 
-dossier = access("verified", objects="member of the application's company, or staff")
+dossier = access("verified", objects="dossier.view")
 
 urlpatterns = [
     path(
@@ -24,7 +24,7 @@ urlpatterns = [
         "dossiers/<str:reference>/pieces/<uuid:public_id>/supprimer/",
         access(
             "verified",
-            objects="member of the application's company, while the dossier is a draft",
+            objects="dossier.applicant",
         )(views.attachment_remove),
         name="attachment_delete",
     ),

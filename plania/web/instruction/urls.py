@@ -9,14 +9,14 @@ from django.urls import path
 from plania.accounts.access import access
 from plania.web.instruction import views
 
-OFFICER = "filed dossiers of the schemes assigned to the officer"
+OFFICER = "dossier.instruct"
 officer = access("officer", objects=OFFICER)
-expert = access("expert", objects="dossiers the expert is invited on (403 once conflicted)")
+expert = access("expert", objects="instruction.invitation")
 
 urlpatterns = [
     path(
         "",
-        access("officer", objects="the schemes assigned to the officer")(views.overview),
+        access("officer", objects="instruction.scheme")(views.overview),
         name="instruction",
     ),
     path("dispositifs/<slug:scheme>/", officer(views.queue_page), name="instruction_queue"),
@@ -68,7 +68,7 @@ urlpatterns = [
     ),
     path(
         "expertises/",
-        access("expert", objects="the expert's own invitations")(views.expertise_list),
+        access("expert", objects="instruction.invitation")(views.expertise_list),
         name="instruction_expertises",
     ),
     path("expertises/<str:reference>/", expert(views.expertise), name="instruction_expertise"),

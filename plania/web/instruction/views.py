@@ -360,7 +360,7 @@ def _dossier_context(request: HttpRequest, app: Application, **forms: Any) -> di
         "events": _events(app),
         "messages_url": (
             reverse("web:message_thread", kwargs={"reference": app.reference})
-            if document_permissions.can_see(request.user, app)
+            if document_permissions.side_of(request.user, app) is not None
             else ""
         ),
         "notes": list(selectors.notes_of(app)),

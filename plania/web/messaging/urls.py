@@ -11,16 +11,14 @@ from plania.web.messaging import views
 urlpatterns = [
     path(
         "dossiers/<str:reference>/messages/",
-        access("verified", objects="member of the application's company, or staff")(
+        access("verified", objects="dossier.view")(
             limited(("messages", by_user))(views.message_thread)
         ),
         name="message_thread",
     ),
     path(
         "messages/",
-        access("verified", objects="the threads of the dossiers the person may see")(
-            views.message_inbox
-        ),
+        access("verified", objects="dossier.view")(views.message_inbox),
         name="message_inbox",
     ),
 ]

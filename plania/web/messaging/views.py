@@ -15,7 +15,7 @@ from plania.documents.inspection import accepted_types_text
 from plania.documents.services import oversized_error
 from plania.documents.uploads import oversized_uploads
 from plania.messaging.enums import MessageKind, Side
-from plania.messaging.selectors import thread, threads_of
+from plania.messaging.selectors import author_shown, thread, threads_of
 from plania.messaging.services import (
     MessagingError,
     message_answer_request,
@@ -100,6 +100,8 @@ def message_thread(request: HttpRequest, reference: str) -> HttpResponse:
                     f"{request.path}#message-{message.pk}",
                 )
     messages_list = list(thread(application))
+    for m in messages_list:
+        m.shown_author = author_shown(m, side)
     other = Side.STAFF if side == Side.APPLICANT else Side.APPLICANT
     unread_ids = {
         m.pk

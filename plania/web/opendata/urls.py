@@ -7,15 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
-from plania.accounts.access import Policy, access, has_role
+from plania.accounts.access import Policy, access
 from plania.accounts.roles import Role
+from plania.core.grants import has_role
 from plania.web.opendata import views
 
 
 def admin_or_finance(view: Any) -> Any:
     """access() takes one role; this list is for two (admin or finance). The policy is
     recorded as "finance" (a staff role: the second factor applies) with the admin role
-    said in `objects`; anyone else gets 404, as with access()."""
+    in `also`; anyone else gets 404, as with access()."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -25,27 +26,27 @@ def admin_or_finance(view: Any) -> Any:
 
     enforced = login_required(wrapper)
     enforced.access_policy = Policy(  # type: ignore[attr-defined]
-        "finance", "every award to publish; the admin role too"
+        "finance", "award.finance", ("admin",)
     )
     return enforced
 
 
-PUBLIC = "awards as the law publishes them (no personal data)"
+# Public: awards as the law publishes them (no personal data); no object rule.
 
 urlpatterns = [
     path(
         "transparence/",
-        access("public", objects=PUBLIC)(views.transparency),
+        access("public")(views.transparency),
         name="opendata_transparency",
     ),
     path(
         "opendata/subventions.csv",
-        access("public", objects=PUBLIC)(views.subventions_csv),
+        access("public")(views.subventions_csv),
         name="opendata_scdl_csv",
     ),
     path(
         "opendata/subventions.json",
-        access("public", objects=PUBLIC)(views.subventions_json),
+        access("public")(views.subventions_json),
         name="opendata_scdl_json",
     ),
     path(

@@ -7,7 +7,7 @@ from plania.web.ops import views
 
 own_exports = access(
     "authenticated",
-    objects="the exports the person asked for, while a role of theirs may ask for that kind",
+    objects="account.own",
 )
 
 urlpatterns = [

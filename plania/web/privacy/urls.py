@@ -5,7 +5,7 @@ from django.urls import path
 from plania.accounts.access import access
 from plania.web.privacy import views
 
-own_data = access("authenticated", objects="the signed-in person's own data only")
+own_data = access("authenticated", objects="account.own")
 
 urlpatterns = [
     path("mes-donnees/", own_data(views.my_data), name="my_data"),

@@ -9,7 +9,7 @@ from plania.accounts.access import access
 from plania.security.middleware import otp_exempt
 from plania.web.security import views
 
-own_device = access("authenticated", objects="the person's own second-factor device")
+own_device = access("authenticated", objects="account.own")
 
 urlpatterns = [
     path("otp/", otp_exempt(own_device(views.otp_verify)), name="otp_verify"),

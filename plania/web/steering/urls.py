@@ -6,13 +6,13 @@ from django.urls import path
 from plania.accounts.access import access
 from plania.web.steering import views
 
-EVERYTHING = "every plan, target, envelope, ledger total and award (read only)"
+EVERYTHING = "steering.figures"
 
 urlpatterns = [
     path("", access("steering", objects=EVERYTHING)(views.steering_page), name="steering"),
     path(
         "objectifs/<slug:code>/mesures/",
-        access("steering", objects="every target entered by a person")(views.measurement_entry),
+        access("steering", objects="steering.figures")(views.measurement_entry),
         name="steering_measurement",
     ),
     path(
