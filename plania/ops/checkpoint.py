@@ -185,3 +185,24 @@ def summary() -> Summary | None:
         )
     cache.set(_CACHE_KEY, result, 600)
     return result or None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One register as the transparency page shows it, with its name in words."""
+
+    label: str
+    rows: int
+    chains: int
+    fingerprint: str
+
+
+def shown(found: Summary) -> list[Shown]:
+    """The registers of `found`, each named by its model's plural name (translated)."""
+    from plania.ops.integrity import chained_models
+
+    labels = {m._meta.db_table: str(m._meta.verbose_name_plural) for m in chained_models()}
+    return [
+        Shown(labels.get(r.table, r.table), r.rows, r.chains, r.fingerprint)
+        for r in found.registers
+    ]
