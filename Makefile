@@ -28,6 +28,7 @@ demo-data: install
 	@mkdir -p var
 	$(UV) run plania migrate --noinput
 	$(UV) run plania demo_setup
+	$(UV) run plania chain_checkpoint
 
 # The demo serves on loopback without the staff second factor, so that an evaluator can
 # open the officer's and committee's pages without an authenticator app; set

@@ -19,9 +19,9 @@ DEBUG = ENV.debug
 SECRET_KEY = ENV.secret_key
 # The hash chains' key (plania.core.chain): its own variable, else derived from the secret
 # key (development, demo, tests); production requires its own (settings_production).
-PLANIA_CHAIN_KEY = ENV.chain_key or hashlib.sha256(
-    ("plania chain key:" + SECRET_KEY).encode()
-).hexdigest()
+PLANIA_CHAIN_KEY = (
+    ENV.chain_key or hashlib.sha256(("plania chain key:" + SECRET_KEY).encode()).hexdigest()
+)
 ALLOWED_HOSTS = ENV.listed("allowed_hosts")
 CSRF_TRUSTED_ORIGINS = ENV.listed("csrf_trusted_origins")
 

@@ -3,8 +3,9 @@ environment read by `plania.config.env()` (DJANGO_SETTINGS_MODULE=plania.setting
 docs/security.md, docs/deploy.md).
 
 Required: PLANIA_SECRET_KEY (50 characters or more, random), PLANIA_CHAIN_KEY (32 or
-more, random, another secret) and PLANIA_ALLOWED_HOSTS (comma-separated host names); DATABASE_URL for a PostgreSQL of its own (without it, the
-embedded server under var/ serves, as on one machine). Where a variable is not set, the
+more, random, another secret) and PLANIA_ALLOWED_HOSTS (comma-separated host names);
+DATABASE_URL for a PostgreSQL of its own (without it, the embedded server under var/
+serves, as on one machine). Where a variable is not set, the
 production default of its description applies (secure cookies, second factor on every
 signed-in page, background jobs in the database). Behind a proxy that ends TLS, set
 PLANIA_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must set that header and

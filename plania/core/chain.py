@@ -251,9 +251,7 @@ def chain_heads(model: type[models.Model]) -> dict[tuple[Any, ...], tuple[int, s
         tuple(values[:-1]): values[-1]
         for values in rows.values(*names).annotate(n=models.Count("pk")).values_list(*names, "n")
     }
-    last = (
-        rows.order_by(*names, "-pk").distinct(*names).values_list(*names, "chain_hash")
-    )
+    last = rows.order_by(*names, "-pk").distinct(*names).values_list(*names, "chain_hash")
     return {tuple(values[:-1]): (counts[tuple(values[:-1])], values[-1]) for values in last}
 
 

@@ -4,9 +4,9 @@ A row is written once and never updated nor deleted; a correction is a new row. 
 refuses here (the model and its queryset), and on PostgreSQL row triggers refuse raw SQL
 too: each model declares `append_only_triggers(...)` in its Meta.triggers, installed by
 django-pgtrigger through the room's migrations (issue 12 item 4; before, each room copied
-the same hand-written function into a RunSQL migration). Rows of hash-chained tables (`chained = True`) are inserted
-through plania.core.chain.save_chained, which links them to the previous row of their
-chain.
+the same hand-written function into a RunSQL migration). Rows of hash-chained tables
+(`chained = True`) are inserted through plania.core.chain.save_chained, which links them
+to the previous row of their chain.
 """
 
 from typing import Any, ClassVar

@@ -113,7 +113,9 @@ def anchors(body: dict[str, Any], table: str) -> dict[tuple[Any, ...], tuple[int
 
 def describe(fields: list[str] | tuple[str, ...], key: tuple[Any, ...]) -> str:
     """`application_id=12`: a chain by its subject (the set fields of its key)."""
-    named = [f"{name}={value}" for name, value in zip(fields, key, strict=True) if value is not None]
+    named = [
+        f"{name}={value}" for name, value in zip(fields, key, strict=True) if value is not None
+    ]
     return ", ".join(named) or "(no subject)"
 
 

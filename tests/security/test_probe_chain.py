@@ -21,7 +21,6 @@ from plania.core.chain import canonical, link
 from plania.ledger.models import EnvelopeBalance, LedgerEntry
 from plania.ops import checkpoint
 from tests.documents.dossiers import private_storage_dir  # noqa: F401 - a fixture
-from tests.security.test_headers import production_env, run_python
 from tests.integrity.test_verify_integrity import (
     clock_during_the_call,  # noqa: F401 - an autouse fixture
     dossier_history,
@@ -29,6 +28,7 @@ from tests.integrity.test_verify_integrity import (
     raw,
     verify,
 )
+from tests.security.test_headers import production_env, run_python
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage_dir")]
 
@@ -84,9 +84,7 @@ def test_a_chain_recomputed_with_the_projects_code_and_another_key_is_named(sett
     assert not passed
     assert f"MISMATCH applications_applicationevent id {first.pk}: expected " in output
     app = first.application_id
-    assert f"applications_applicationevent chain application_id={app}: recomputed chain" in (
-        output
-    )
+    assert f"applications_applicationevent chain application_id={app}: recomputed chain" in (output)
 
 
 def test_a_deleted_tail_is_named():
