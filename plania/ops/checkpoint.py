@@ -67,7 +67,7 @@ def snapshot(now: datetime | None = None) -> dict[str, Any]:
     written = (now or datetime.now(UTC)).astimezone(UTC)
     body: dict[str, Any] = {
         "version": VERSION,
-        "written_at": written.isoformat(timespec="seconds"),
+        "written_at": written.isoformat(timespec="microseconds"),
         "tables": {model._meta.db_table: _table(model) for model in chained_models()},
     }
     body["mac"] = _seal(body)
@@ -77,7 +77,7 @@ def snapshot(now: datetime | None = None) -> dict[str, Any]:
 def write(now: datetime | None = None) -> tuple[str, dict[str, Any]]:
     """Write a checkpoint to the private storage; returns its name and content."""
     body = snapshot(now)
-    stamp = datetime.fromisoformat(body["written_at"]).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.fromisoformat(body["written_at"]).strftime("%Y%m%dT%H%M%S%fZ")
     name = private_storage().save(
         f"{FOLDER}/{stamp}.json", ContentFile(_dumps(body).encode(), name=f"{stamp}.json")
     )

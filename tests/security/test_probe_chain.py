@@ -14,7 +14,7 @@ from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from plania.applications.models import ApplicationEvent
 from plania.core.chain import canonical, link
@@ -197,6 +197,7 @@ def test_the_transparency_page_shows_the_registers_fingerprints(client):
     table = body["tables"]["applications_applicationevent"]
     assert table["fingerprint"] in page
     assert str(len(events)) in page
+    assert "Register fingerprints" in client.get("/en/transparence/").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -213,3 +214,16 @@ def test_production_does_not_start_without_its_own_chain_key(tmp_path, key):
     result = run_python("import django; django.setup()", env)
     assert result.returncode != 0
     assert "PLANIA_CHAIN_KEY" in result.stderr
+
+
+def test_no_checkpoint_is_written_over_a_deleted_tail():
+    events = dossier_history()
+    first, _body = checkpoint.write()
+    raw("DELETE FROM applications_applicationevent WHERE id = %s", [events[-1].pk])
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="no checkpoint written"):
+        call_command("chain_checkpoint", stdout=StringIO(), stderr=err)
+
+    assert "deleted tail" in err.getvalue()
+    assert checkpoint.latest()[0] == first
