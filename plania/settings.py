@@ -61,7 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Operations (plania/ops): request.arrived_at, first, for deadlines under load.
+    # Operations (plania/ops): the request's arrival stamps, first, for deadlines under load.
     "plania.ops.middleware.ArrivalTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -10,10 +10,13 @@ someone who can write to the database but does not hold the key cannot recompute
 - a ledger entry, whose hash PostgreSQL computes inside the UPDATE that serialises its
   envelope's writers (plania.ledger.services), stores `chain_hash = sha256(previous_hash +
   canonical(row) + HMAC-SHA256(key, "seal:" + canonical(row)))` (`sealed_link`): the key
-  never reaches the database, only each row's seal, computed here before the statement.
-  Editing an entry needs a new seal, hence the key; a row removed from the middle with
-  the following hashes recomputed is caught by the daily checkpoint
-  (plania.ops.checkpoint), which also catches a removed tail of any chain.
+  never reaches the database, only each row's seal, computed here before the statement
+  and stored nowhere. Editing an entry needs a new seal, hence the key; re-chaining the
+  entries after a deleted one needs their seals, which only the statements that wrote
+  them carried (docs/security.md: keep statement logging with parameters off).
+
+A deleted tail, which leaves a valid chain, is caught by the daily checkpoint of every
+chain kept outside the database (plania.ops.checkpoint).
 
 In both, lowercase hex, where `previous_hash` is the `chain_hash` of the previous row of
 the same chain ("" for the first row) and `canonical(row)` is the compact, key-sorted, ASCII JSON
