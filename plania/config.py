@@ -234,8 +234,8 @@ class Environment(BaseSettings):
         description="Secret keying the hash chains of the ledger and of every history "
         "(HMAC-SHA256; docs/security.md): kept out of the database and its backups. Empty: "
         "derived from PLANIA_SECRET_KEY (development, demo, tests). Production: required, "
-        "32 random characters or more, not the secret key; keep it: rows hashed under "
-        "another key fail `plania verify_integrity`.",
+        "32 random characters or more, not the secret key. To change it, `plania "
+        "chain_rekey` re-hashes every chain after checking it under the previous one.",
     )
     deadline_queue_allowance: float = Field(
         5.0,

@@ -101,30 +101,31 @@ def canonical(instance: models.Model, hashed: tuple[str, ...] | None = None) -> 
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _secret() -> bytes:
-    """The chains' key (settings.PLANIA_CHAIN_KEY), read at each call: tests override it."""
-    return str(settings.PLANIA_CHAIN_KEY).encode()
+def _secret(key: str | None = None) -> bytes:
+    """The chains' key: `key`, else settings.PLANIA_CHAIN_KEY, read at each call (tests
+    override it; `plania chain_rekey` passes the previous one)."""
+    return str(settings.PLANIA_CHAIN_KEY if key is None else key).encode()
 
 
-def mac(message: str) -> str:
+def mac(message: str, key: str | None = None) -> str:
     """HMAC-SHA256 of `message` under the chains' key, hex."""
-    return hmac.new(_secret(), message.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_secret(key), message.encode(), hashlib.sha256).hexdigest()
 
 
-def link(previous: str, payload: str) -> str:
+def link(previous: str, payload: str, key: str | None = None) -> str:
     """A history row's hash: HMAC-SHA256(key, "link:" + previous hash + payload), hex."""
-    return mac("link:" + previous + payload)
+    return mac("link:" + previous + payload, key)
 
 
-def sealed_payload(payload: str) -> str:
+def sealed_payload(payload: str, key: str | None = None) -> str:
     """What the ledger's SQL hashes after the previous hash: the payload and its seal."""
-    return payload + mac("seal:" + payload)
+    return payload + mac("seal:" + payload, key)
 
 
-def sealed_link(previous: str, payload: str) -> str:
+def sealed_link(previous: str, payload: str, key: str | None = None) -> str:
     """A ledger entry's hash: sha256(previous + payload + seal), hex; SQL computes the same
     from `sealed_payload`."""
-    return hashlib.sha256((previous + sealed_payload(payload)).encode()).hexdigest()
+    return hashlib.sha256((previous + sealed_payload(payload, key)).encode()).hexdigest()
 
 
 def plain_link(previous: str, payload: str) -> str:

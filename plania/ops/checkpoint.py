@@ -44,8 +44,8 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _seal(body: dict[str, Any]) -> str:
-    return mac("checkpoint:" + _dumps({k: v for k, v in body.items() if k != "mac"}))
+def _seal(body: dict[str, Any], key: str | None = None) -> str:
+    return mac("checkpoint:" + _dumps({k: v for k, v in body.items() if k != "mac"}), key)
 
 
 def _table(model: type[models.Model]) -> dict[str, Any]:
@@ -100,9 +100,9 @@ def latest() -> tuple[str, dict[str, Any]] | None:
         return name, json.loads(handle.read())
 
 
-def sealed(body: dict[str, Any]) -> bool:
-    """Whether the checkpoint's seal is the one the chains' key makes."""
-    return isinstance(body.get("mac"), str) and hmac.compare_digest(body["mac"], _seal(body))
+def sealed(body: dict[str, Any], key: str | None = None) -> bool:
+    """Whether the checkpoint's seal is the one the chains' key (or `key`) makes."""
+    return isinstance(body.get("mac"), str) and hmac.compare_digest(body["mac"], _seal(body, key))
 
 
 def anchors(body: dict[str, Any], table: str) -> dict[tuple[Any, ...], tuple[int, str]]:

@@ -227,3 +227,25 @@ def test_no_checkpoint_is_written_over_a_deleted_tail():
 
     assert "deleted tail" in err.getvalue()
     assert checkpoint.latest()[0] == first
+
+
+def test_a_new_key_rehashes_every_chain_after_checking_them(settings, tmp_path):
+    movements()
+    events = dossier_history()
+    checkpoint.write()
+    previous = tmp_path / "previous-key"
+    previous.write_text(settings.PLANIA_CHAIN_KEY + "\n")
+    settings.PLANIA_CHAIN_KEY = "a new key of thirty-two characters or more"
+    assert not verify()[0]  # under the new key, nothing matches yet
+
+    call_command("chain_rekey", previous_key_file=str(previous), stdout=StringIO())
+
+    passed, output = verify()
+    assert passed, output
+    # Under the previous key, an edit is refused, not laundered.
+    raw("UPDATE applications_applicationevent SET reason = 'x' WHERE id = %s", [events[0].pk])
+    settings.PLANIA_CHAIN_KEY = "yet another key, thirty-two characters long"
+    newer = tmp_path / "newer"
+    newer.write_text("a new key of thirty-two characters or more")
+    with pytest.raises(CommandError, match="nothing changed"):
+        call_command("chain_rekey", previous_key_file=str(newer), stderr=StringIO())
