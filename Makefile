@@ -28,6 +28,9 @@ demo-data: install
 	@mkdir -p var
 	$(UV) run plania migrate --noinput
 	$(UV) run plania demo_setup
+	@# The demo's database may be new beside older checkpoints under var/ (a dropped
+	@# database): --force anchors the demo's chains as they are now (docs/security.md).
+	$(UV) run plania chain_checkpoint --force
 
 # The demo serves on loopback without the staff second factor, so that an evaluator can
 # open the officer's and committee's pages without an authenticator app; set
@@ -36,7 +39,7 @@ serve: install
 	PLANIA_OTP_REQUIRED=$${PLANIA_OTP_REQUIRED:-0} $(UV) run plania runserver $(HOST):$(PORT)
 
 # Production mode (docs/deploy.md): gunicorn, plania.settings_production, PostgreSQL from
-# DATABASE_URL; PLANIA_SECRET_KEY and PLANIA_ALLOWED_HOSTS must be set. PLANIA_WORKERS
+# DATABASE_URL; PLANIA_SECRET_KEY, PLANIA_CHAIN_KEY and PLANIA_ALLOWED_HOSTS must be set. PLANIA_WORKERS
 # processes (default 2 x CPUs + 1) of PLANIA_THREADS threads each (gthread, 2: a second
 # thread runs while the first waits on PostgreSQL, more fight for the process's GIL; the
 # deadline rush's p99 was 0.86-0.92 s with 2 threads, 1.1 s with 4; workers x threads

@@ -41,6 +41,19 @@ def pytest_configure(config: pytest.Config) -> None:
 
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The private storage of the tests is a folder of their own, never the instance's
+    # var/media/private: `make demo` writes its chain checkpoints there, which
+    # `plania verify_integrity` would otherwise compare the tests' chains with.
+    if settings.STORAGES["private"]["BACKEND"].endswith("FileSystemStorage"):
+        import atexit
+        import tempfile
+
+        private = Path(tempfile.mkdtemp(prefix="plania-private-"))
+        atexit.register(shutil.rmtree, private, True)
+        settings.PLANIA_PRIVATE_ROOT = private
+        backend = settings.STORAGES["private"]
+        options = {**backend.get("OPTIONS", {}), "location": private}
+        settings.STORAGES = {**settings.STORAGES, "private": {**backend, "OPTIONS": options}}
     # Background jobs run at once, in the test's process, whatever PLANIA_TASKS_BACKEND says:
     # a test reads mail.outbox right after the commit (tests/ops/test_tasks_postgres.py runs
     # the real worker on the database backend).

@@ -196,6 +196,7 @@ def server_env(url: str, var_dir: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="plania.settings_production",
         DATABASE_URL=url,
         PLANIA_SECRET_KEY=SECRET_KEY,
+        PLANIA_CHAIN_KEY=secrets.token_urlsafe(40),
         PLANIA_ALLOWED_HOSTS="127.0.0.1,localhost",
         PLANIA_SECURE_SSL_REDIRECT="0",
         PLANIA_SECURE_COOKIES="0",

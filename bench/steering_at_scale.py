@@ -173,6 +173,7 @@ def main() -> None:
         DATABASE_URL=with_database(base, args.scratch),
         DJANGO_SETTINGS_MODULE="plania.settings_production",
         PLANIA_SECRET_KEY=secrets.token_urlsafe(60),
+        PLANIA_CHAIN_KEY=secrets.token_urlsafe(40),
         PLANIA_ALLOWED_HOSTS="testserver",
         PLANIA_DEBUG="0",
         PLANIA_VAR_DIR=var_dir,

@@ -254,6 +254,21 @@ class Environment(BaseSettings):
         description="Header by which a TLS-ending proxy says HTTPS (e.g. "
         "HTTP_X_FORWARDED_PROTO); the proxy must strip it from clients.",
     )
+    chain_key: str = Field(
+        "",
+        description="Secret keying the hash chains of the ledger and of every history "
+        "(HMAC-SHA256; docs/security.md): kept out of the database and its backups. Empty: "
+        "derived from PLANIA_SECRET_KEY (development, demo, tests). Production: required, "
+        "32 random characters or more, not the secret key. To change it, `plania "
+        "chain_rekey` re-hashes every chain after checking it under the previous one.",
+    )
+    deadline_queue_allowance: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="Seconds of waiting for a worker credited to a submission at a "
+        "deadline: it is judged on when its body was fully received, less at most this.",
+    )
     trust_request_start: bool = Field(
         False,
         description="Judge deadlines on the proxy's X-Request-Start (only behind a proxy "

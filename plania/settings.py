@@ -5,6 +5,8 @@ differs only by environment variables (plania/settings_production.py; docs/deplo
 them all). DEBUG is off unless PLANIA_DEBUG=1.
 """
 
+import hashlib
+
 from django.utils.translation import gettext_lazy as _
 
 from plania.config import BASE_DIR, env
@@ -15,6 +17,11 @@ VAR_DIR = ENV.var_dir
 
 DEBUG = ENV.debug
 SECRET_KEY = ENV.secret_key
+# The hash chains' key (plania.core.chain): its own variable, else derived from the secret
+# key (development, demo, tests); production requires its own (settings_production).
+PLANIA_CHAIN_KEY = (
+    ENV.chain_key or hashlib.sha256(("plania chain key:" + SECRET_KEY).encode()).hexdigest()
+)
 ALLOWED_HOSTS = ENV.listed("allowed_hosts")
 CSRF_TRUSTED_ORIGINS = ENV.listed("csrf_trusted_origins")
 
@@ -26,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Database triggers declared on the models (Meta.triggers): the append-only tables.
+    "pgtrigger",
     "plania.core",
     "plania.accounts",
     "plania.plans",
@@ -52,7 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Operations (plania/ops): request.arrived_at, first, for deadlines under load.
+    # Operations (plania/ops): the request's arrival stamps, first, for deadlines under load.
     "plania.ops.middleware.ArrivalTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -324,6 +333,9 @@ PLANIA_PG_RESTORE = ENV.pg_restore or DATABASE_SERVER.client("pg_restore")
 # Behind a proxy that stamps X-Request-Start on every request (and overwrites a client's),
 # deadlines are judged on the proxy's arrival time (plania/ops/middleware.py).
 PLANIA_TRUST_REQUEST_START = ENV.trust_request_start
+# A submission is judged on when its body was fully received, less at most this many
+# seconds spent waiting for a worker (plania/ops/middleware.py, docs/deploy.md).
+PLANIA_DEADLINE_QUEUE_ALLOWANCE = ENV.deadline_queue_allowance
 # End of Operations --------------------------------------------------------------------
 
 # Open data -----------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 environment read by `plania.config.env()` (DJANGO_SETTINGS_MODULE=plania.settings_production;
 docs/security.md, docs/deploy.md).
 
-Required: PLANIA_SECRET_KEY (50 characters or more, random) and PLANIA_ALLOWED_HOSTS
-(comma-separated host names); DATABASE_URL for a PostgreSQL of its own (without it, the
-embedded server under var/ serves, as on one machine). Where a variable is not set, the
+Required: PLANIA_SECRET_KEY (50 characters or more, random), PLANIA_CHAIN_KEY (32 or
+more, random, another secret) and PLANIA_ALLOWED_HOSTS (comma-separated host names);
+DATABASE_URL for a PostgreSQL of its own (without it, the embedded server under var/
+serves, as on one machine). Where a variable is not set, the
 production default of its description applies (secure cookies, second factor on every
 signed-in page, background jobs in the database). Behind a proxy that ends TLS, set
 PLANIA_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must set that header and
@@ -22,6 +23,13 @@ for _name in ("secret_key", "allowed_hosts"):
     if not ENV.given(_name) or not getattr(ENV, _name).strip():
         raise ImproperlyConfigured(f"production needs PLANIA_{_name.upper()}")
 SECRET_KEY = ENV.secret_key
+# The hash chains' key (docs/security.md, "Tamper evidence and the deadline"): its own,
+# never derived from the secret key, long enough for HMAC-SHA256.
+if not ENV.given("chain_key") or len(ENV.chain_key.strip()) < 32:
+    raise ImproperlyConfigured("production needs PLANIA_CHAIN_KEY (32 characters or more)")
+if ENV.chain_key == ENV.secret_key:
+    raise ImproperlyConfigured("PLANIA_CHAIN_KEY must differ from PLANIA_SECRET_KEY")
+PLANIA_CHAIN_KEY = ENV.chain_key
 ALLOWED_HOSTS = ENV.listed("allowed_hosts")
 
 # HTTPS only (ASVS 9.1): redirect, HSTS for a year, cookies never sent in clear.

@@ -49,6 +49,7 @@ from plania.applications.selectors import (
 from plania.applications.services import ApplicationError
 from plania.applications.workflow import BY_NAME
 from plania.companies.selectors import companies_of
+from plania.ops.middleware import received_at
 from plania.privacy.services import dossier_view_record
 from plania.rules.forms import ValueRefused
 from plania.rules.schemes import INPUT_FIELDS
@@ -501,7 +502,7 @@ def submit_application(request: HttpRequest, reference: str) -> Any:
         raise Http404
     try:
         result = services.application_submit(
-            application=app, actor=user, received_at=getattr(request, "arrived_at", None)
+            application=app, actor=user, received_at=received_at(request)
         )
     except ApplicationError as exc:
         return _refusal(exc)

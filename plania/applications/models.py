@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plania.applications.calls import call_problems
 from plania.applications.enums import EDITABLE_STATES, ApplicationState, CallStatus
-from plania.core.models import AppendOnlyError, AppendOnlyModel
+from plania.core.models import AppendOnlyError, AppendOnlyModel, append_only_triggers
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
@@ -343,6 +344,16 @@ class ApplicationEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "pk"]
+        # Raw SQL cannot UPDATE nor DELETE a row either, but the DELETE of the events of
+        # the one draft the current transaction purges, named by plania.privacy.services.
+        # draft_delete with set_config('plania.purge_application', id, true).
+        triggers = append_only_triggers(
+            "dossier history is append-only",
+            delete_condition=pgtrigger.Condition(
+                "current_setting('plania.purge_application', true)"
+                " IS DISTINCT FROM OLD.application_id::text"
+            ),
+        )
         verbose_name = _("événement du dossier")
         verbose_name_plural = _("historique des dossiers")
 

@@ -583,8 +583,8 @@ def application_submit(
     draft exactly as it was. `expected_version`: the version the person reviewed; a
     dossier changed since (another tab) is not submitted unseen.
 
-    `received_at`: the instant the request reached the platform (`request.arrived_at`,
-    plania.ops.middleware), so that a request sent before the deadline is not refused
+    `received_at`: the instant the request reached the platform
+    (plania.ops.middleware.received_at), so that a request sent before the deadline is not refused
     for having waited in a queue during the rush; it is the dossier's filing instant.
     Never later than now; None means now.
     """

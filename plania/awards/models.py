@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from plania.awards.enums import AwardState, LegalBasis
-from plania.core.models import AppendOnlyError, AppendOnlyModel
+from plania.core.models import AppendOnlyError, AppendOnlyModel, append_only_triggers
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
@@ -221,6 +221,7 @@ class AwardEvent(AppendOnlyModel):
 
     class Meta:
         ordering = ["at", "pk"]
+        triggers = append_only_triggers("award history is append-only")
         verbose_name = _("événement")
         verbose_name_plural = _("historique des aides")
         constraints = [

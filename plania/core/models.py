@@ -2,13 +2,16 @@
 
 A row is written once and never updated nor deleted; a correction is a new row. The ORM
 refuses here (the model and its queryset), and on PostgreSQL row triggers refuse raw SQL
-too (each room's migration). Rows of hash-chained tables (`chained = True`) are inserted
-through plania.core.chain.save_chained, which links them to the previous row of their
-chain.
+too: each model declares `append_only_triggers(...)` in its Meta.triggers, installed by
+django-pgtrigger through the room's migrations (issue 12 item 4; before, each room copied
+the same hand-written function into a RunSQL migration). Rows of hash-chained tables
+(`chained = True`) are inserted through plania.core.chain.save_chained, which links them
+to the previous row of their chain.
 """
 
 from typing import Any, ClassVar
 
+import pgtrigger
 from django.db import models
 
 from plania.core.chain import save_chained
@@ -16,6 +19,40 @@ from plania.core.chain import save_chained
 
 class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an append-only row."""
+
+
+class AppendOnly(pgtrigger.Protect):
+    """pgtrigger's Protect (a row trigger BEFORE the operation that raises), with the
+    refusal the hand-written triggers gave: `<message>: UPDATE refused on <table> id <id>`,
+    SQLSTATE 23000 (integrity_constraint_violation, an IntegrityError in Django)."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        self.message = message.replace("'", "''")
+        super().__init__(**kwargs)
+
+    def get_func(self, model: type[models.Model]) -> str:
+        return self.format_sql(
+            f"""
+            RAISE EXCEPTION '{self.message}: % refused on % id %', TG_OP, TG_TABLE_NAME,
+                OLD.id USING ERRCODE = 'integrity_constraint_violation';
+            """
+        )
+
+
+def append_only_triggers(
+    message: str, *, delete_condition: pgtrigger.Condition | None = None
+) -> list[pgtrigger.Trigger]:
+    """Meta.triggers of an append-only table: UPDATE refused, DELETE refused (unless
+    `delete_condition`, a WHEN clause under which the DELETE is refused, says otherwise)."""
+    return [
+        AppendOnly(name="append_only_update", operation=pgtrigger.Update, message=message),
+        AppendOnly(
+            name="append_only_delete",
+            operation=pgtrigger.Delete,
+            message=message,
+            condition=delete_condition,
+        ),
+    ]
 
 
 class AppendOnlyQuerySet(models.QuerySet):

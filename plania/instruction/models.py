@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from plania.core.models import AppendOnlyError, AppendOnlyModel
+from plania.core.models import AppendOnlyError, AppendOnlyModel, append_only_triggers
 from plania.instruction.enums import ConflictStatus, InvitationStatus, LegalBasis, Recommendation
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
@@ -425,6 +425,7 @@ class Proposal(AppendOnlyModel):
     class Meta:
         ordering = ["created_at", "pk"]
         get_latest_by = ["created_at", "pk"]
+        triggers = append_only_triggers("a proposal to the committee is a record")
         verbose_name = _("proposition à la Commission permanente")
         verbose_name_plural = _("propositions à la Commission permanente")
         constraints = [

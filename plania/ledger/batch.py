@@ -15,7 +15,7 @@ without a lock and three statements per movement.
   budget year of an annual envelope and what a de-commitment, payment or repayment may
   take from its commitment (`plania.ledger.services.check_movement`); a refusal raises
   LedgerError.
-- Each entry's chain hash is `plania.core.chain.link(previous, canonical(entry))` on its
+- Each entry's chain hash is `plania.core.chain.sealed_link(previous, canonical(entry))` on its
   envelope's chain, from the chain head EnvelopeBalance holds; entries get their ids from
   the table's sequence, in the order they are added, so ids follow every chain.
 - `close()` writes what is left and advances each envelope's running totals by what the
@@ -40,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from plania.core.chain import canonical, link
+from plania.core.chain import canonical, sealed_link
 from plania.core.formats import format_eur
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import EnvelopeBalance, LedgerEntry
@@ -174,7 +174,7 @@ class LedgerBatch:
             actor_label=self.actor_label.strip(),
             recorded_at=datetime.combine(on, RECORDED_AT, tzinfo=UTC),
         )
-        entry.chain_hash = link(self.heads.get(envelope_id, ""), canonical(entry))
+        entry.chain_hash = sealed_link(self.heads.get(envelope_id, ""), canonical(entry))
         self.heads[envelope_id] = entry.chain_hash
         self.sums[envelope_id][kind] += value
         self.pending.append(entry)

@@ -2,13 +2,14 @@
 
 Balances are derived from entries (plania.ledger.selectors); every movement goes through
 one service (plania.ledger.services) under a row lock. Rows are never updated nor
-deleted: the ORM refuses here, and database triggers refuse raw SQL (migration 0002).
+deleted: the ORM refuses here, and database triggers refuse raw SQL (Meta.triggers).
 A correction is a new entry.
 
 Tamper-evident (plania.core.chain): one hash chain per envelope. An entry's `chain_hash`
 is sha256(previous entry's chain_hash on the same envelope + canonical JSON of
 HASHED_FIELDS: envelope_id, kind, amount, budget_year, value_date, reference, reason,
-commitment_id, actor_id, actor_label, recorded_at); the envelope's EnvelopeBalance row
+commitment_id, actor_id, actor_label, recorded_at + that JSON's seal, an HMAC under the
+chains' key; plania.core.chain.sealed_link); the envelope's EnvelopeBalance row
 keeps the chain head. The services advance the head in SQL, in the UPDATE of that row
 which already serialises the envelope's writers, then insert the entry with the new head.
 """
@@ -19,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from plania.core.models import AppendOnlyError, AppendOnlyModel
+from plania.core.models import AppendOnlyError, AppendOnlyModel, append_only_triggers
 from plania.ledger.enums import EntryKind
 
 
@@ -42,6 +43,8 @@ class LedgerEntry(AppendOnlyModel):
         "recorded_at",
     )
     CHAIN_FIELDS = ("envelope_id",)
+    # Its hash is computed in SQL over a seal made here (plania.core.chain.sealed_link).
+    CHAIN_SEALED = True
 
     # No index of its own: `ledger_env_kind_year` starts with the envelope.
     envelope = models.ForeignKey(
@@ -78,6 +81,9 @@ class LedgerEntry(AppendOnlyModel):
 
     class Meta:
         ordering = ["id"]
+        # Raw SQL cannot UPDATE or DELETE an entry either (django-pgtrigger; TRUNCATE is
+        # left to the table owner: the test runner empties tables with it).
+        triggers = append_only_triggers("ledger entries are append-only")
         verbose_name = _("écriture")
         verbose_name_plural = _("grand livre")
         indexes = [

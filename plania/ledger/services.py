@@ -14,7 +14,9 @@ UPDATE). So the invariants hold under concurrency:
 
 Each entry is hash-chained to the previous entry on its envelope (plania.core.chain,
 plania.ledger.models): the service advances the chain head kept on the envelope's
-EnvelopeBalance row in SQL, `chain_head = sha256(chain_head || payload)`, inside an UPDATE
+EnvelopeBalance row in SQL, `chain_head = sha256(chain_head || payload || seal)` (the seal,
+an HMAC of the payload under the chains' key, is made here: the key never reaches the
+database; plania.core.chain.sealed_link), inside an UPDATE
 of that row it makes anyway (or one more, for payments and repayments), then inserts the
 entry with the new head read by a sub-select. The row lock taken by that UPDATE orders the
 envelope's entries, so ids follow the chain.
@@ -32,7 +34,7 @@ from django.db.models.functions import SHA256, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from plania.core.chain import canonical
+from plania.core.chain import canonical, sealed_payload
 from plania.core.formats import format_eur
 from plania.ledger.enums import EntryKind
 from plania.ledger.models import EnvelopeBalance, LedgerEntry
@@ -202,7 +204,7 @@ class _Sha256(SHA256):
 
 def _next_head(entry: LedgerEntry) -> SHA256:
     """The envelope's new chain head, as an expression of its current one (in the UPDATE)."""
-    return _Sha256(Concat(F("chain_head"), Value(canonical(entry))))
+    return _Sha256(Concat(F("chain_head"), Value(sealed_payload(canonical(entry)))))
 
 
 def _insert(entry: LedgerEntry) -> LedgerEntry:
@@ -268,7 +270,7 @@ def _commit_in_one_statement(entry: LedgerEntry, chain: list[int], cents: int) -
                 returning="chain_head" if leaf else "envelope_id",
             )
         )
-        params += [cents, *([canonical(entry)] if leaf else []), pk, cents]
+        params += [cents, *([sealed_payload(canonical(entry))] if leaf else []), pk, cents]
     sql = _COMMIT_SQL.format(
         levels=",".join(levels),
         entries=connection.ops.quote_name(LedgerEntry._meta.db_table),

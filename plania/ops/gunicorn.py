@@ -2,13 +2,15 @@
 accepted (docs/deploy.md, "Deadlines under load").
 
 During a rush, a request accepted by a worker process waits for one of its threads; the
-Django middleware that stamps `request.arrived_at` only runs when a thread takes it, and
-a dossier sent before the closing could be refused for that wait (bench/deadline_rush.py
-counted 57 of 240 such "early" refusals without a stamping proxy). This worker records
-the time in the process's accept loop, before the thread pool, when the connection is
-accepted or, on a kept-alive connection, when its next request becomes readable, and
-hands it to the thread that runs the request (plania.ops.acceptance), where the
-middleware takes the earliest of that stamp, a trusted proxy's and its own clock.
+Django middleware only runs when a thread takes it, and a dossier sent before the closing
+could be refused for that wait (bench/deadline_rush.py counted 57 of 240 such "early"
+refusals without a stamping proxy). This worker records the time in the process's accept
+loop, before the thread pool, when the connection is accepted or, on a kept-alive
+connection, when its next request becomes readable, and hands it to the thread that runs
+the request (plania.ops.acceptance). It is the instant the first bytes were there, not the
+whole request: plania.ops.middleware.received_at judges a submission on when its body was
+read to its end, and credits this stamp only up to PLANIA_DEADLINE_QUEUE_ALLOWANCE seconds
+before that (a slow sender's first bytes buy nothing more).
 
 `make serve-prod` runs gunicorn with `--worker-class plania.ops.gunicorn.StampingThreadWorker`.
 """

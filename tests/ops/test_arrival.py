@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import RequestFactory
 
-from plania.ops.middleware import MAX_QUEUE_WAIT, arrival, parse_request_start
+from plania.ops.middleware import allowance, arrival, parse_request_start
 
 MOMENT = datetime(2025, 3, 31, 10, 0, 0, 123000, tzinfo=UTC)
 
@@ -38,13 +38,17 @@ def test_arrival_is_now_unless_the_proxy_is_trusted(settings):
 
 
 def test_a_trusted_stamp_is_taken_clamped_and_bounded(settings):
+    """Earlier than the reception by less than the allowance: taken; later: the reception;
+    earlier by more: the reception less the allowance (seconds, not minutes)."""
     settings.PLANIA_TRUST_REQUEST_START = True
     earlier = MOMENT - timedelta(seconds=3)
     assert arrival(_request(f"t={earlier.timestamp():.3f}"), MOMENT) == earlier
     later = MOMENT + timedelta(seconds=3)
     assert arrival(_request(f"t={later.timestamp():.3f}"), MOMENT) == MOMENT
-    stale = MOMENT - MAX_QUEUE_WAIT - timedelta(seconds=1)
-    assert arrival(_request(f"t={stale.timestamp():.3f}"), MOMENT) == MOMENT
+    stale = MOMENT - allowance() - timedelta(seconds=1)
+    assert arrival(_request(f"t={stale.timestamp():.3f}"), MOMENT) == MOMENT - allowance()
+    settings.PLANIA_DEADLINE_QUEUE_ALLOWANCE = 0
+    assert arrival(_request(f"t={earlier.timestamp():.3f}"), MOMENT) == MOMENT
     assert arrival(_request("garbage"), MOMENT) == MOMENT
     assert arrival(_request(), MOMENT) == MOMENT
 
@@ -52,7 +56,7 @@ def test_a_trusted_stamp_is_taken_clamped_and_bounded(settings):
 def test_the_servers_accept_stamp_is_taken_when_earlier(settings):
     """Under make serve-prod's worker (plania/ops/gunicorn.py), the instant the connection
     was accepted, before the request waited for a thread; with a trusted proxy's stamp too,
-    the earliest; never in the future, never older than MAX_QUEUE_WAIT."""
+    the earliest; never after the reception, never earlier than the allowance before it."""
     from plania.ops.acceptance import set_accepted_at
 
     settings.PLANIA_TRUST_REQUEST_START = True
@@ -66,8 +70,8 @@ def test_the_servers_accept_stamp_is_taken_when_earlier(settings):
         assert arrival(_request(f"t={later.timestamp():.6f}"), MOMENT) == accepted
         set_accepted_at((MOMENT + timedelta(seconds=1)).timestamp())
         assert arrival(_request(), MOMENT) == MOMENT
-        set_accepted_at((MOMENT - MAX_QUEUE_WAIT - timedelta(seconds=1)).timestamp())
-        assert arrival(_request(), MOMENT) == MOMENT
+        set_accepted_at((MOMENT - timedelta(minutes=1)).timestamp())
+        assert arrival(_request(), MOMENT) == MOMENT - allowance()
     finally:
         set_accepted_at(None)
     assert arrival(_request(), MOMENT) == MOMENT

@@ -135,6 +135,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="plania.settings_production",
         PLANIA_SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(60)),
+        PLANIA_CHAIN_KEY=secrets.token_urlsafe(40),
         PLANIA_ALLOWED_HOSTS="plania.region.example",
         PLANIA_VAR_DIR=str(tmp_path),
         DATABASE_URL=database_url(),

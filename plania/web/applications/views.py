@@ -52,6 +52,7 @@ from plania.applications.services import ApplicationError
 from plania.applications.validation import check_dossier, problem_message
 from plania.applications.workflow import BY_NAME, TRANSITIONS, WorkflowError, guard
 from plania.companies.selectors import companies_of
+from plania.ops.middleware import received_at
 from plania.privacy.services import dossier_view_record
 from plania.rules.eligibility import VERDICT_WORDS, format_input
 from plania.rules.forms import ValueRefused, parse_amount
@@ -449,7 +450,7 @@ def application_submit(request: HttpRequest, reference: str) -> HttpResponse:
             application=app,
             actor=request.user,
             expected_version=version,
-            received_at=getattr(request, "arrived_at", None),
+            received_at=received_at(request),
         )
     except ApplicationError as exc:
         app.refresh_from_db()

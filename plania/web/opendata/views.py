@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from plania.documents.serving import content_disposition
 from plania.opendata import publication, scdl, selectors
 from plania.opendata.services import OpendataError, publication_record
+from plania.ops import checkpoint
 from plania.web.fields import errors_text
 from plania.web.opendata.forms import PublishedForm
 
@@ -67,6 +68,8 @@ def transparency(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The latest checkpoint of the hash chains (plania.ops.checkpoint), for anyone to keep.
+    registers = checkpoint.summary()
     return render(
         request,
         "web/opendata/transparency.html",
@@ -79,6 +82,9 @@ def transparency(request: HttpRequest) -> HttpResponse:
             "schemes": sorted(scdl._scheme_titles().items(), key=lambda kv: kv[1]),
             "departements": sorted(selectors.departements().items()),
             "years": range(timezone.localdate().year, 2023, -1),
+            "registers": checkpoint.shown(registers) if registers else [],
+            "registers_at": registers.written_at if registers else None,
+            "registers_fingerprint": registers.fingerprint if registers else "",
         },
     )
 
