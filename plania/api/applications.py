@@ -47,7 +47,7 @@ from plania.applications.selectors import (
 )
 from plania.applications.services import ApplicationError
 from plania.applications.workflow import BY_NAME
-from plania.companies.selectors import companies_of
+from plania.companies.selectors import companies_for_drafts
 from plania.privacy.services import dossier_view_record
 from plania.rules.forms import ValueRefused
 from plania.rules.schemes import INPUT_FIELDS
@@ -391,11 +391,14 @@ def list_applications(
     summary="Create a dossier on a call for one of my companies",
     description="201 created; 200 the company already has a dossier on this call (returned).",
 )
-@api_access("verified", objects="a call, for a company the caller is an active member of")
+@api_access(
+    "verified",
+    objects="a call, for a company the caller represents or asked to represent (draft only)",
+)
 def create_application(request: HttpRequest, payload: CreateIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     call = get_object_or_404(Call, reference=payload.call)
-    company = get_object_or_404(companies_of(user), siren=payload.siren)
+    company = get_object_or_404(companies_for_drafts(user), siren=payload.siren)
     try:
         result = services.application_create(call=call, company=company, actor=user)
     except ApplicationError as exc:

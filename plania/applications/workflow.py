@@ -140,23 +140,49 @@ class WorkflowError(Exception):
 
 
 def remember_applicant(application: Application, actor: Any) -> None:
-    """Record on the dossier instance that `actor` is an active member of its company,
-    for a dossier just read through that membership (selectors.application_of)."""
+    """Record on the dossier instance that `actor` reaches it as an applicant, for a
+    dossier just read through `applications_of` (selectors.application_of)."""
     application.__dict__.setdefault("_applicant_cache", {})[actor.pk] = True
 
 
+def _own_draft(actor: Any, application: Application) -> bool:
+    return application.state == S.DRAFT and application.created_by_id == actor.pk
+
+
 def is_applicant(actor: Any, application: Application) -> bool:
-    """Whether `actor` is an active member of the dossier's company. Remembered on the
-    dossier instance (one request, one locked row): the service and the transition it
-    fires ask twice."""
+    """Whether `actor` reaches the dossier as an applicant: a verified representative of
+    its company, or the author of a draft for a company they asked to represent (pending).
+    Remembered on the dossier instance (one request, one locked row): the service and the
+    transition it fires ask twice."""
     if not getattr(actor, "is_authenticated", False):
         return False
     cache: dict[int, bool] = application.__dict__.setdefault("_applicant_cache", {})
+    if actor.pk not in cache:
+        memberships = actor.memberships.filter(company_id=application.company_id)
+        if not _own_draft(actor, application):
+            memberships = memberships.filter(status=MembershipStatus.ACTIVE)
+        cache[actor.pk] = memberships.exists()
+    return cache[actor.pk]
+
+
+def is_verified_applicant(actor: Any, application: Application) -> bool:
+    """Whether `actor` is a verified representative of the dossier's company (what filing
+    and every later step need). Another's dossier or a filed one is reached only that way,
+    so the remembered answer holds; one's own draft asks the database."""
+    if not is_applicant(actor, application):
+        return False
+    if not _own_draft(actor, application):
+        return True
+    cache: dict[int, bool] = application.__dict__.setdefault("_verified_cache", {})
     if actor.pk not in cache:
         cache[actor.pk] = actor.memberships.filter(
             company_id=application.company_id, status=MembershipStatus.ACTIVE
         ).exists()
     return cache[actor.pk]
+
+
+# Transitions a person who only asked to represent the company may fire on their draft.
+UNVERIFIED_TRANSITIONS = frozenset({"withdraw"})
 
 
 def is_officer(actor: Any) -> bool:
@@ -168,7 +194,11 @@ def is_officer(actor: Any) -> bool:
 def may(transition: Transition, actor: Any, application: Application) -> bool:
     """Whether `actor` is one of those who may fire `transition` on `application`."""
     for who in transition.who:
-        if who == APPLICANT and is_applicant(actor, application):
+        if who == APPLICANT and (
+            is_verified_applicant(actor, application)
+            if transition.name not in UNVERIFIED_TRANSITIONS
+            else is_applicant(actor, application)
+        ):
             return True
         if who == OFFICER and is_officer(actor):
             return True

@@ -1,7 +1,8 @@
 """Who may see an application's documents and messages (DESIGN.md section 6: an
 applicant never sees another company's dossier).
 
-- the active members of the application's company (the applicant side);
+- the verified representatives of the application's company, and the author of a
+  draft for a company they asked to represent (the applicant side);
 - staff (`is_staff`: officers and the Region's other agents), who see every dossier
   until officers are assigned to schemes; then `is_staff_for` narrows in one place.
 
@@ -14,8 +15,8 @@ from typing import Any
 from django.apps import apps
 from django.db.models import QuerySet
 
-from plania.companies.enums import MembershipStatus
-from plania.companies.models import Membership
+from plania.applications.selectors import applicant_scope
+from plania.applications.workflow import is_applicant
 
 
 def _application_model() -> Any:
@@ -32,11 +33,9 @@ def is_staff_for(user: Any, application: Any) -> bool:
 
 
 def is_member(user: Any, application: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return Membership.objects.filter(
-        user=user, company_id=application.company_id, status=MembershipStatus.ACTIVE
-    ).exists()
+    """A verified representative of the dossier's company, or the author of a draft for a
+    company they asked to represent (applications.workflow.is_applicant)."""
+    return is_applicant(user, application)
 
 
 def can_see(user: Any, application: Any) -> bool:
@@ -50,10 +49,7 @@ def visible_applications(user: Any) -> QuerySet[Any]:
         return Application.objects.none()
     if is_staff(user):
         return Application.objects.all()
-    return Application.objects.filter(
-        company__memberships__user=user,
-        company__memberships__status=MembershipStatus.ACTIVE,
-    ).distinct()
+    return applicant_scope(Application.objects.all(), user)
 
 
 def side_of(user: Any, application: Any) -> str | None:

@@ -7,6 +7,7 @@ from django.urls import path
 
 from plania.accounts.access import access
 from plania.web.accounts import views
+from plania.web.accounts.proconnect import ProConnectCallback, ProConnectLogin
 
 public = access("public")
 signed_in = access("authenticated")
@@ -27,6 +28,15 @@ urlpatterns = [
         name="verify_email",
     ),
     path("connexion/", public(views.LoginView.as_view()), name="login"),
+    # ProConnect (404 unless configured): to its log-in page, and back with a code.
+    path("proconnect/", public(ProConnectLogin.as_view()), name="proconnect_login"),
+    path(
+        "proconnect/retour/",
+        access("public", objects="the account the signed ProConnect claims name")(
+            ProConnectCallback.as_view()
+        ),
+        name="proconnect_callback",
+    ),
     # POST only; logs out whoever sends it, nobody else.
     path("deconnexion/", public(views.LogoutView.as_view()), name="logout"),
     path("mot-de-passe/", signed_in(views.PasswordChangeView.as_view()), name="password_change"),
