@@ -41,13 +41,13 @@ from django.utils import timezone
 
 from plania.accounts.roles import Role
 from plania.applications.models import Application
-from plania.applications.services import ApplicationError, application_create, application_submit
 from plania.applications.selectors import applications_of
+from plania.applications.services import ApplicationError, application_create, application_submit
 from plania.awards.selectors import awards_visible_to
 from plania.awards.services import AwardError
-from plania.companies.selectors import companies_of
 from plania.companies.enums import MandateStatus, MembershipRole, MembershipStatus, VerifiedVia
 from plania.companies.models import Company, Mandate, Membership
+from plania.companies.selectors import companies_of
 from plania.companies.sirene import head_office_siret
 from plania.payments import services as payments_services
 from tests.applications.factories import CallFactory

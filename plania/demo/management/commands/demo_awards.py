@@ -42,8 +42,8 @@ from plania.applications.services import (
 )
 from plania.committee import services as committee_services
 from plania.committee.models import CommitteeSession
-from plania.companies.models import Company
 from plania.companies.enums import VerifiedVia
+from plania.companies.models import Company
 from plania.companies.services import company_create_unverified, representative_verify
 from plania.companies.sirene import head_office_siret, sample_siren
 from plania.demo.common import DEMO_PASSWORD, DEMO_TERMS, at, clock
