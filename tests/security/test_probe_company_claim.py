@@ -574,8 +574,11 @@ def test_proconnect_token_for_another_client_is_refused(db, provider, monkeypatc
 
 def test_without_configuration_there_is_no_proconnect(client, db):
     assert "ProConnect" not in client.get(reverse("web:login")).content.decode()
-    assert client.get(reverse("web:proconnect_login")).status_code == 404
-    assert client.get(reverse("web:proconnect_callback")).status_code == 404
+    for name in ("web:proconnect_login", "web:proconnect_callback"):
+        response = client.get(reverse(name), follow=True)
+        assert response.redirect_chain == [(reverse("web:home"), 302)]
+        assert "pas proposée sur ce site" in response.content.decode()
+        assert "_auth_user_id" not in client.session
 
 
 def test_an_expired_invitation_is_refused(staff):  # noqa: F811

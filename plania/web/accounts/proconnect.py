@@ -1,14 +1,15 @@
 """The ProConnect log-in pages (mozilla-django-oidc's views; plania.accounts.proconnect
 says who the person is). After the log-in, the SIRET ProConnect gave makes the person a
 verified representative of that company (plania.companies.services), or a message says
-why not. Both pages are 404 when ProConnect is not configured."""
+why not. When ProConnect is not configured, both pages send to the home page with a
+message (there is no ProConnect button then)."""
 
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, resolve_url
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -16,15 +17,16 @@ from plania.accounts.proconnect import SESSION_ERROR, SESSION_SIRET
 from plania.companies.services import CompanyError, representative_from_proconnect
 
 
-def _enabled() -> None:
-    if not getattr(settings, "PLANIA_PROCONNECT_ENABLED", False):
-        raise Http404
+def _disabled(request: HttpRequest) -> HttpResponse | None:
+    if getattr(settings, "PLANIA_PROCONNECT_ENABLED", False):
+        return None
+    messages.info(request, _("La connexion avec ProConnect n'est pas proposée sur ce site."))
+    return redirect("web:home")
 
 
 class ProConnectLogin(OIDCAuthenticationRequestView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        _enabled()
-        return super().get(request)
+        return _disabled(request) or super().get(request)
 
 
 class ProConnectCallback(OIDCAuthenticationCallbackView):
@@ -38,8 +40,7 @@ class ProConnectCallback(OIDCAuthenticationCallbackView):
         return resolve_url("web:login")
 
     def get(self, request: HttpRequest) -> Any:
-        _enabled()
-        return super().get(request)
+        return _disabled(request) or super().get(request)
 
     def login_failure(self) -> HttpResponse:
         code = self.request.session.pop(SESSION_ERROR, "")
