@@ -196,6 +196,25 @@ class Environment(BaseSettings):
         10.0, ge=0, description="Seconds waited in total on HTTP 429."
     )
 
+    # ProConnect --------------------------------------------------------------------------
+    proconnect_url: str = Field(
+        "",
+        description="Base address of ProConnect's OpenID Connect endpoints (it serves "
+        "/authorize, /token, /userinfo and /jwks), e.g. https://auth.agentconnect.gouv.fr/"
+        "api/v2. Empty (with the client id): no ProConnect log-in.",
+    )
+    proconnect_client_id: str = Field(
+        "", description="Client id PlanIA received from ProConnect. Empty: no ProConnect."
+    )
+    proconnect_client_secret: str = Field("", description="Client secret from ProConnect.")
+    proconnect_scopes: str = Field(
+        "openid email given_name usual_name siret",
+        description="Scopes asked of ProConnect (siret attaches the person to their company).",
+    )
+    proconnect_timeout: float = Field(
+        10.0, gt=0, description="Seconds per request to ProConnect's token and userinfo."
+    )
+
     # Security ----------------------------------------------------------------------------
     otp_required: bool = Field(
         True, description="Staff need a second factor (TOTP); `make demo` turns it off."

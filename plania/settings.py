@@ -157,6 +157,8 @@ PLANIA_REGION_NAME = ENV.region_name
 # Owned by plania/accounts (docs/accounts.md). Sign-in by e-mail address; mails go to files
 # under var/mail by default so that a demo user can read their verification link.
 AUTHENTICATION_BACKENDS = ["plania.accounts.backends.EmailBackend"]
+PROCONNECT_BACKEND = "plania.accounts.proconnect.ProConnectBackend"
+PLANIA_PROCONNECT_ENABLED = bool(ENV.proconnect_url and ENV.proconnect_client_id)
 LOGIN_REDIRECT_URL = "web:account"
 LOGOUT_REDIRECT_URL = "web:home"
 EMAIL_BACKEND = ENV.email_backend
@@ -249,6 +251,8 @@ PLANIA_TRANSPARENCY_CONTACT = ENV.transparency_contact
 # Production values (HTTPS, HSTS, secure cookies) are in plania/settings_production.py.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "csp"]
 # axes first: it refuses a locked-out login before any password is checked.
+if PLANIA_PROCONNECT_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, PROCONNECT_BACKEND]
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
 
 # Two-factor for staff (is_staff, superusers, staff role groups). PLANIA_OTP_SCOPE:
@@ -399,6 +403,24 @@ PLANIA_OTP_ALSO_REQUIRED_FOR = [
 # Owned by plania/companies (docs/companies.md): the State's recherche-entreprises API, asked
 # when the local SIRENE store has no match (off by default: no outside call unless set).
 PLANIA_RECHERCHE_ENTREPRISES_ENABLED = ENV.recherche_entreprises_enabled
+
+# ProConnect (plania.accounts.proconnect, mozilla-django-oidc): on when its address and
+# client id are set; then the log-in page offers "Se connecter avec ProConnect".
+_PROCONNECT = ENV.proconnect_url.rstrip("/")
+PLANIA_PROCONNECT_ISSUER = _PROCONNECT
+OIDC_RP_CLIENT_ID = ENV.proconnect_client_id
+OIDC_RP_CLIENT_SECRET = ENV.proconnect_client_secret
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = ENV.proconnect_scopes
+OIDC_OP_AUTHORIZATION_ENDPOINT = f"{_PROCONNECT}/authorize"
+OIDC_OP_TOKEN_ENDPOINT = f"{_PROCONNECT}/token"
+OIDC_OP_USER_ENDPOINT = f"{_PROCONNECT}/userinfo"
+OIDC_OP_JWKS_ENDPOINT = f"{_PROCONNECT}/jwks"
+OIDC_TIMEOUT = ENV.proconnect_timeout
+OIDC_AUTHENTICATION_CALLBACK_URL = "web:proconnect_callback"
+# ProConnect asks for an "acr_values" of eidas1 (a simple authentication level).
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+OIDC_USE_PKCE = True
 PLANIA_RECHERCHE_ENTREPRISES_URL = ENV.recherche_entreprises_url
 PLANIA_RECHERCHE_ENTREPRISES_TIMEOUT = ENV.recherche_entreprises_timeout
 PLANIA_RECHERCHE_ENTREPRISES_MAX_RETRIES = ENV.recherche_entreprises_max_retries

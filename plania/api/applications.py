@@ -48,7 +48,7 @@ from plania.applications.selectors import (
 )
 from plania.applications.services import ApplicationError
 from plania.applications.workflow import BY_NAME
-from plania.companies.selectors import companies_of
+from plania.companies.selectors import companies_for_drafts
 from plania.ops.middleware import received_at
 from plania.privacy.services import dossier_view_record
 from plania.rules.forms import ValueRefused
@@ -397,7 +397,7 @@ def list_applications(
 def create_application(request: HttpRequest, payload: CreateIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     call = get_object_or_404(Call, reference=payload.call)
-    company = get_object_or_404(companies_of(user), siren=payload.siren)
+    company = get_object_or_404(companies_for_drafts(user), siren=payload.siren)
     try:
         result = services.application_create(call=call, company=company, actor=user)
     except ApplicationError as exc:

@@ -92,8 +92,9 @@ def _error(exc: CompanyError) -> Status:
 
 
 def _joined(result: Identification) -> Status:
-    """201: the caller now owns the company; 200: already a member; 202: waiting for an
-    owner to accept."""
+    """200: the caller already represents the company (data refreshed); 202: a pending
+    request to represent it (nobody represents a company by identifying it). 201 stays in
+    the schema for clients written before verified representatives; it is never sent."""
     if result.membership.status != MembershipStatus.ACTIVE:
         status = 202
     else:
@@ -106,9 +107,11 @@ def _joined(result: Identification) -> Status:
     response={200: CompanyOut, 201: CompanyOut, 202: CompanyOut, **ERRORS},
     summary="Identify a company by SIREN or SIRET and join it",
     description=(
-        "201: the caller now owns the company (first person to identify it); 200: already "
-        "a member, data refreshed; 202: the company has an owner, the caller's request to "
-        "join waits for the owner's approval. 422 invalid number, 404 unknown, 409 ceased, "
+        "202: the caller's request to represent the company is pending (identifying a "
+        "company never makes anyone its representative: ProConnect, a mandate accepted "
+        "by an officer, or a representative's invitation does); until verified the "
+        "caller may only create drafts of their own for it. 200: the caller already "
+        "represents it, data refreshed. 422 invalid number, 404 unknown, 409 ceased, "
         "503 store has no match and the search API is unavailable."
     ),
 )

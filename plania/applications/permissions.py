@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Q
 
 from plania.applications.enums import ApplicationState
+from plania.applications.selectors import applicant_condition
 from plania.companies.selectors import companies_of
 from plania.core.grants import action, condition, grant
 
@@ -66,7 +67,8 @@ def union(*conditions: Q | bool) -> Q | bool:
 
 @grant(APPLICANT)
 def _member(user: Any) -> Q:
-    return Q(company__in=companies_of(user))
+    # Verified representatives; a pending one reaches only their own drafts.
+    return applicant_condition(user)
 
 
 @grant(VIEW)

@@ -1,6 +1,7 @@
 """Reads of calls and dossiers. A person reaches a dossier only through
-`applications_of(user)`: the dossiers of the companies they are an active member of.
-Anything else is 404, as if it did not exist."""
+`applications_of(user)`: the dossiers of the companies they are a verified representative
+of, and the drafts they started themselves for a company they asked to represent (a
+pending request sees nothing else). Anything else is 404, as if it did not exist."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from plania.applications import workflow
+from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent, Call, CostLine
 from plania.companies.enums import MembershipStatus
 from plania.rules.schemes import Scheme
@@ -28,10 +30,23 @@ def calls_listed(now: datetime | None = None) -> QuerySet[Call]:
 def applications_of(user) -> QuerySet[Application]:  # type: ignore[no-untyped-def]
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
-    return Application.objects.filter(
-        company__memberships__user=user,
-        company__memberships__status=MembershipStatus.ACTIVE,
-    ).select_related("call", "company")
+    return applicant_scope(Application.objects.all(), user).select_related("call", "company")
+
+
+def applicant_scope(rows: QuerySet[Application], user) -> QuerySet[Application]:  # type: ignore[no-untyped-def]
+    """`rows` narrowed to what `user` reaches as an applicant. One filter() call: both
+    conditions are on the same membership row (one per person and company)."""
+    return rows.filter(applicant_condition(user))
+
+
+def applicant_condition(user) -> Q:  # type: ignore[no-untyped-def]
+    """The dossiers a person reaches as an applicant: those of the companies they are a
+    verified representative of, and their own drafts for a company they asked to
+    represent (the access layer's `dossier.applicant` grant uses the same condition)."""
+    return Q(company__memberships__user=user) & (
+        Q(company__memberships__status=MembershipStatus.ACTIVE)
+        | Q(created_by=user, state=ApplicationState.DRAFT)
+    )
 
 
 def application_of(user, reference: str, *, lock: bool = False) -> Application | None:  # type: ignore[no-untyped-def]

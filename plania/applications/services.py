@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plania.applications import emails, workflow
 from plania.applications.calls import call_problems, paris, paris_text
@@ -42,10 +43,10 @@ from plania.applications.models import (
     CostLine,
     DeclaredAid,
 )
-from plania.applications.selectors import application_of
+from plania.applications.selectors import application_of, applications_of
 from plania.applications.validation import DossierCheck, Errors, check_dossier, non_blank_rows
 from plania.companies.models import Company
-from plania.companies.selectors import companies_of
+from plania.companies.selectors import companies_for_drafts
 from plania.plans.models import Envelope
 from plania.rules.forms import (
     COST_LINE_KEYS,
@@ -65,6 +66,21 @@ from plania.schemes.selectors import scheme_version
 # Longest text kept for one typed value: what a person types is kept, within reason.
 RAW_MAX = 20_000
 ROW_TEXT_MAX = 60
+
+
+# How a person who asked to represent a company becomes a verified representative.
+HOW_TO_BE_VERIFIED = gettext_lazy(
+    "connectez-vous avec ProConnect (le SIRET de votre organisation vous rattache), "
+    "déposez un pouvoir signé par le représentant légal (rubrique « Mes entreprises »), "
+    "ou demandez à un représentant vérifié de vous inviter."
+)
+UNVERIFIED_MESSAGE = gettext_lazy(
+    "Votre demande de rattachement à l'entreprise est en attente : votre brouillon est "
+    "conservé, et vous pourrez le déposer dès que vous serez représentant vérifié. Pour "
+    "cela, connectez-vous avec ProConnect (le SIRET de votre organisation vous rattache), "
+    "déposez un pouvoir signé par le représentant légal (rubrique « Mes entreprises »), "
+    "ou demandez à un représentant vérifié de vous inviter."
+)
 
 
 class ApplicationError(Exception):
@@ -188,8 +204,10 @@ class Created:
 @transaction.atomic
 def application_create(*, call: Call, company: Company, actor: Any) -> Created:
     """A draft for `company` on `call`, or the company's dossier on it when it has one
-    (so that a double click opens the same dossier)."""
-    if not companies_of(actor).filter(pk=company.pk).exists():
+    (so that a double click opens the same dossier). A person who only asked to represent
+    the company (pending) may start a draft, which stays theirs alone; they never reach
+    the company's other dossiers."""
+    if not companies_for_drafts(actor).filter(pk=company.pk).exists():
         raise ApplicationError(_("Vous n'agissez pas pour cette entreprise."), code="forbidden")
     existing = (
         Application.objects.filter(call=call, company=company)
@@ -197,6 +215,15 @@ def application_create(*, call: Call, company: Company, actor: Any) -> Created:
         .first()
     )
     if existing is not None:
+        if not applications_of(actor).filter(pk=existing.pk).exists():
+            raise ApplicationError(
+                _(
+                    "L'entreprise a déjà un dossier sur cet appel. Seul un représentant "
+                    "vérifié de l'entreprise peut l'ouvrir : %(how)s"
+                )
+                % {"how": str(HOW_TO_BE_VERIFIED)},
+                code="forbidden",
+            )
         return Created(existing, False)
     if not company.active:
         raise ApplicationError(
@@ -611,6 +638,8 @@ def application_submit(
                 code="stale",
                 current_version=app.version,
             )
+        if not workflow.is_verified_applicant(actor, app):
+            raise ApplicationError(str(UNVERIFIED_MESSAGE), code="unverified")
         try:
             workflow.guard("submit", app, actor)
         except workflow.WorkflowError as exc:

@@ -32,6 +32,7 @@ from plania.applications.enums import ApplicationState as S
 from plania.applications.models import Application, ApplicationEvent
 from plania.applications.permissions import APPLICANT as APPLICANT_GRANT
 from plania.applications.permissions import INSTRUCT
+from plania.companies.enums import MembershipStatus
 from plania.core.grants import can, has_role, remember
 
 # Who may fire a transition.
@@ -146,16 +147,45 @@ def remember_applicant(application: Application, actor: Any) -> None:
     remember(actor, ("can", APPLICANT_GRANT, application.pk), lambda: True)
 
 
+def _own_draft(actor: Any, application: Application) -> bool:
+    return application.state == S.DRAFT and application.created_by_id == actor.pk
+
+
 def is_applicant(actor: Any, application: Application) -> bool:
-    """Whether `actor` is an active member of the dossier's company (the access layer's
-    `dossier.applicant`, remembered on the user object for the request)."""
+    """Whether `actor` reaches the dossier as an applicant: a verified representative of
+    its company, or the author of a draft for a company they asked to represent (the
+    access layer's `dossier.applicant`, remembered on the user object for the request)."""
     return can(actor, APPLICANT_GRANT, application)
+
+
+def is_verified_applicant(actor: Any, application: Application) -> bool:
+    """Whether `actor` is a verified representative of the dossier's company (what filing
+    and every later step need). Another's dossier or a filed one is reached only that way,
+    so the remembered answer holds; one's own draft asks the database."""
+    if not is_applicant(actor, application):
+        return False
+    if not _own_draft(actor, application):
+        return True
+    cache: dict[int, bool] = application.__dict__.setdefault("_verified_cache", {})
+    if actor.pk not in cache:
+        cache[actor.pk] = actor.memberships.filter(
+            company_id=application.company_id, status=MembershipStatus.ACTIVE
+        ).exists()
+    return cache[actor.pk]
+
+
+# Transitions a person who only asked to represent the company may fire on their draft.
+UNVERIFIED_TRANSITIONS = frozenset({"withdraw"})
 
 
 def may(transition: Transition, actor: Any, application: Application) -> bool:
     """Whether `actor` is one of those who may fire `transition` on `application`."""
     for who in transition.who:
-        if who == APPLICANT and is_applicant(actor, application):
+        if who == APPLICANT and (
+            is_verified_applicant(actor, application)
+            if transition.name not in UNVERIFIED_TRANSITIONS
+            else is_applicant(actor, application)
+        ):
             return True
         if who == OFFICER and can(actor, INSTRUCT, application):
             return True

@@ -4,11 +4,20 @@ from plania.companies.models import Company, Membership, SireneEstablishment, Si
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only: a representative is verified by ProConnect, a mandate or an invitation
+    (plania.companies.services.representative_verify), never by editing a row here."""
+
     model = Membership
     extra = 0
-    fields = ["user", "role", "status", "created_at", "approved_at", "approved_by"]
-    readonly_fields = ["created_at", "approved_at", "approved_by"]
-    raw_id_fields = ["user"]
+    fields = ["user", "role", "status", "verified_via", "created_at", "approved_at", "approved_by"]
+    readonly_fields = fields
+    can_delete = True
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Company)

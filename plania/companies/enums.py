@@ -33,12 +33,31 @@ class CompanyCategory(models.TextChoices):
 
 
 class MembershipRole(models.TextChoices):
-    OWNER = "owner", _("Propriétaire")
+    # An owner (verified by ProConnect, a mandate or an administrator) invites others and
+    # accepts their requests; a member (invited) acts for the company but does not.
+    OWNER = "owner", _("Représentant·e")
     MEMBER = "member", _("Membre")
 
 
 class MembershipStatus(models.TextChoices):
-    # A SIREN is public: knowing it must not be enough to see a company's dossiers. The
-    # first person to identify a company owns it; anyone after asks, and an owner accepts.
-    ACTIVE = "active", _("Active")
-    PENDING = "pending", _("En attente d'acceptation")
+    # A SIREN is public: knowing it must not be enough to see a company's dossiers. Nobody
+    # becomes a representative by being first: identifying a company only files a request
+    # (pending), which lets the person prepare drafts of their own; a representative is
+    # verified by ProConnect, by a mandate an officer accepted, or by another representative.
+    ACTIVE = "active", _("Représentant·e vérifié·e")
+    PENDING = "pending", _("Demande de rattachement en attente")
+
+
+class VerifiedVia(models.TextChoices):
+    """How a representative was verified (blank while the request is pending)."""
+
+    PROCONNECT = "proconnect", _("ProConnect (SIRET de l'organisation)")
+    MANDATE = "mandate", _("Pouvoir accepté par un instructeur")
+    INVITATION = "invitation", _("Invitation ou accord d'un représentant")
+    STAFF = "staff", _("Administrateur de PlanIA")
+
+
+class MandateStatus(models.TextChoices):
+    PENDING = "pending", _("En attente d'examen")
+    ACCEPTED = "accepted", _("Accepté")
+    REFUSED = "refused", _("Refusé")

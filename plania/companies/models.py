@@ -7,7 +7,12 @@
 - `Company` is an applicant company as PlanIA knows it: copied from the store (or from the
   recherche-entreprises API) when someone identifies it, or typed by hand and then flagged
   unverified for officers.
-- `Membership` says who acts for which company.
+- `Membership` says who acts for which company: a verified representative (status
+  active, `verified_via` says how) or a pending request, which lets its person prepare
+  drafts of their own and nothing more (docs/security.md, "Company representatives").
+- `Mandate` is a "pouvoir" signed by a company's legal representative, uploaded by a
+  person and accepted or refused by an officer.
+- `Invitation` is a verified representative's invitation of a colleague by e-mail.
 """
 
 from django.conf import settings
@@ -21,9 +26,11 @@ from plania.companies.enums import (
     CompanyCategory,
     DataSource,
     EstablishmentState,
+    MandateStatus,
     MembershipRole,
     MembershipStatus,
     UnitState,
+    VerifiedVia,
 )
 from plania.companies.reference import departement_from, size_band_label, size_bands
 
@@ -196,8 +203,10 @@ class Company(models.Model):
 
 
 class Membership(models.Model):
+    # PROTECT: deleting a person's account never frees a company for the next comer (the
+    # account is deactivated instead, plania.privacy).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
     )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rôle"), max_length=10, choices=MembershipRole.choices)
@@ -207,7 +216,11 @@ class Membership(models.Model):
         choices=MembershipStatus.choices,
         default=MembershipStatus.ACTIVE,
     )
+    verified_via = models.CharField(
+        _("vérifié par"), max_length=12, blank=True, choices=VerifiedVia.choices
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When and by whom the representative was verified.
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -242,7 +255,107 @@ class Membership(models.Model):
                 name="membership_owner_is_active",
                 violation_error_message=_("Un propriétaire est toujours un membre actif."),
             ),
+            models.CheckConstraint(
+                condition=(Q(status=MembershipStatus.ACTIVE) & ~Q(verified_via=""))
+                | (Q(status=MembershipStatus.PENDING) & Q(verified_via="")),
+                name="membership_active_iff_verified",
+                violation_error_message=_(
+                    "Un représentant actif a été vérifié (ProConnect, pouvoir ou invitation) ; "
+                    "une demande en attente ne l'est pas."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_via__in=["", *VerifiedVia.values]),
+                name="membership_verified_via_known",
+                violation_error_message=_("Mode de vérification inconnu."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.company} ({self.role}, {self.status})"
+
+
+class Mandate(models.Model):
+    """A "pouvoir": the company's legal representative empowers `user` to act for it.
+
+    The PDF lives in the private storage under a random name (checked on upload by
+    plania.documents' rules); an officer accepts it (the person becomes a verified
+    representative) or refuses it with a reason."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates"
+    )
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="mandates")
+    stored_name = models.CharField(max_length=255)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        _("statut"), max_length=10, choices=MandateStatus.choices, default=MandateStatus.PENDING
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("pouvoir")
+        verbose_name_plural = _("pouvoirs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MandateStatus.values),
+                name="mandate_status_known",
+                violation_error_message=_("Statut de pouvoir inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MandateStatus.REFUSED) | ~Q(reason=""),
+                name="mandate_refusal_has_reason",
+                violation_error_message=_("Un refus indique son motif."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "company"],
+                condition=Q(status=MandateStatus.PENDING),
+                name="mandate_one_pending_per_user_and_company",
+                violation_error_message=_("Un pouvoir est déjà en attente pour cette entreprise."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.company} ({self.status})"
+
+
+class Invitation(models.Model):
+    """A verified representative invites someone, by e-mail, to act for the company. The
+    invitee accepts it once signed in with that (verified) address."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("adresse e-mail"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company}"

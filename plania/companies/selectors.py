@@ -1,9 +1,23 @@
 """Reads: the local SIRENE store, and the companies a person may see."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from plania.companies.enums import DataSource, EstablishmentState, MembershipStatus, UnitState
-from plania.companies.models import Company, Membership, SireneEstablishment, SireneUnit
+from plania.companies.enums import (
+    DataSource,
+    EstablishmentState,
+    MandateStatus,
+    MembershipStatus,
+    UnitState,
+)
+from plania.companies.models import (
+    Company,
+    Invitation,
+    Mandate,
+    Membership,
+    SireneEstablishment,
+    SireneUnit,
+)
 from plania.companies.records import CompanyRecord
 from plania.companies.reference import departement_from
 
@@ -60,7 +74,8 @@ def memberships_of(user) -> QuerySet[Membership]:  # type: ignore[no-untyped-def
 
 
 def companies_of(user) -> QuerySet[Company]:  # type: ignore[no-untyped-def]
-    """The companies a person acts for: the only queryset views and the API fetch from."""
+    """The companies a person is a verified representative of: the only queryset views
+    and the API fetch a company's pages, dossiers and awards from."""
     if not getattr(user, "is_authenticated", False):
         return Company.objects.none()
     return Company.objects.filter(
@@ -73,4 +88,47 @@ def pending_requests(company: Company) -> QuerySet[Membership]:
         Membership.objects.filter(company=company, status=MembershipStatus.PENDING)
         .select_related("user")
         .order_by("created_at")
+    )
+
+
+def companies_for_drafts(user) -> QuerySet[Company]:  # type: ignore[no-untyped-def]
+    """The companies a person may start a draft for: those they represent, and those they
+    asked to represent (pending: the draft stays theirs alone until they are verified)."""
+    if not getattr(user, "is_authenticated", False):
+        return Company.objects.none()
+    return Company.objects.filter(memberships__user=user)
+
+
+def is_representative(user, company_id: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `user` is a verified representative of the company."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Membership.objects.filter(
+        user=user, company_id=company_id, status=MembershipStatus.ACTIVE
+    ).exists()
+
+
+def pending_mandates() -> QuerySet[Mandate]:
+    """Mandates waiting for an officer, the oldest first."""
+    return (
+        Mandate.objects.filter(status=MandateStatus.PENDING)
+        .select_related("user", "company")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def mandates_of(user) -> QuerySet[Mandate]:  # type: ignore[no-untyped-def]
+    return Mandate.objects.filter(user=user).select_related("company").order_by("-submitted_at")
+
+
+def invitations_for(user) -> QuerySet[Invitation]:  # type: ignore[no-untyped-def]
+    """Open invitations addressed to the person's verified address."""
+    if not getattr(user, "is_authenticated", False) or not user.email_verified:
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            email__iexact=user.email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .exclude(company__in=companies_of(user))
+        .select_related("company", "invited_by")
     )

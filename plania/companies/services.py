@@ -7,14 +7,19 @@ wrong and what to do; `field` tells a form or the API which input it is about.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files import File
+from django.core.files.storage import storages
+from django.core.validators import validate_email
 from django.db import IntegrityError, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,13 +28,23 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from plania.companies import recherche_entreprises
+from plania.companies.emails import invitation_send, mandate_decision_send
 from plania.companies.enums import (
     CompanyCategory,
     DataSource,
+    MandateStatus,
     MembershipRole,
     MembershipStatus,
+    VerifiedVia,
 )
-from plania.companies.models import Company, Membership, SireneEstablishment, SireneUnit
+from plania.companies.models import (
+    Company,
+    Invitation,
+    Mandate,
+    Membership,
+    SireneEstablishment,
+    SireneUnit,
+)
 from plania.companies.records import CompanyRecord
 from plania.companies.reference import departement_from, size_bands
 from plania.companies.selectors import sirene_record
@@ -258,17 +273,18 @@ def _record_fields(record: CompanyRecord, now: Any) -> dict[str, Any]:
 def _join(company: Company, actor: Any) -> tuple[Membership, bool]:
     """The actor's membership of `company` (the company row is locked by the caller).
 
-    The first person owns the company. A SIREN is public, so anyone after the first only
-    asks to join: the membership stays pending until an owner accepts it.
+    Nobody becomes a representative by being first: a SIREN is public, so identifying a
+    company only files a request (pending). It lets its person prepare drafts of their own
+    for the company, and nothing else, until they are verified (ProConnect, a mandate an
+    officer accepts, or a verified representative's invitation or acceptance).
     """
     existing = Membership.objects.filter(company=company, user=actor).first()
     if existing is not None:
         return existing, False
-    if Membership.objects.filter(company=company, role=MembershipRole.OWNER).exists():
-        role, status = MembershipRole.MEMBER, MembershipStatus.PENDING
-    else:
-        role, status = MembershipRole.OWNER, MembershipStatus.ACTIVE
-    return Membership.objects.create(company=company, user=actor, role=role, status=status), True
+    membership = Membership.objects.create(
+        company=company, user=actor, role=MembershipRole.MEMBER, status=MembershipStatus.PENDING
+    )
+    return membership, True
 
 
 def company_identify(*, identifier: str, actor: Any) -> Identification:
@@ -421,17 +437,48 @@ def company_create_unverified(
     return Identification(company, membership, created, joined)
 
 
+def _is_owner(company_id: int, actor: Any) -> bool:
+    return Membership.objects.filter(
+        company_id=company_id,
+        user=actor,
+        role=MembershipRole.OWNER,
+        status=MembershipStatus.ACTIVE,
+    ).exists()
+
+
+def representative_verify(
+    *, company: Company, user: Any, via: str, actor: Any | None, role: str = MembershipRole.OWNER
+) -> Membership:
+    """Make `user` a verified representative of `company` (creating the membership or
+    upgrading a pending one). `via` says how (VerifiedVia); `actor` who verified (None for
+    ProConnect: the identity provider did). An owner stays an owner."""
+    if via not in VerifiedVia.values:
+        raise ValueError(f"unknown verification {via!r}")
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().filter(company=company, user=user).first()
+        )
+        if membership is None:
+            membership = Membership(company=company, user=user)
+        elif membership.status == MembershipStatus.ACTIVE:
+            if role == MembershipRole.OWNER and membership.role != MembershipRole.OWNER:
+                membership.role = MembershipRole.OWNER
+                membership.save(update_fields=["role"])
+            return membership
+        membership.role = role
+        membership.status = MembershipStatus.ACTIVE
+        membership.verified_via = via
+        membership.approved_at = timezone.now()
+        membership.approved_by = actor
+        membership.save()
+    return membership
+
+
 def membership_approve(*, membership: Membership, actor: Any) -> Membership:
-    """An owner accepts a pending request to join their company."""
+    """A verified owner accepts a pending request to act for their company."""
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        is_owner = Membership.objects.filter(
-            company_id=membership.company_id,
-            user=actor,
-            role=MembershipRole.OWNER,
-            status=MembershipStatus.ACTIVE,
-        ).exists()
-        if not is_owner:
+        if not _is_owner(membership.company_id, actor):
             raise CompanyError(
                 _("Seul un propriétaire de l'entreprise peut accepter un membre."),
                 code="forbidden",
@@ -439,11 +486,231 @@ def membership_approve(*, membership: Membership, actor: Any) -> Membership:
             )
         if membership.status == MembershipStatus.ACTIVE:
             return membership
-        membership.status = MembershipStatus.ACTIVE
-        membership.approved_at = timezone.now()
-        membership.approved_by = actor
-        membership.save(update_fields=["status", "approved_at", "approved_by"])
-    return membership
+        return representative_verify(
+            company=membership.company,
+            user=membership.user,
+            via=VerifiedVia.INVITATION,
+            actor=actor,
+            role=MembershipRole.MEMBER,
+        )
+
+
+# -- invitations ---------------------------------------------------------------------
+
+INVITATION_DAYS = 30
+
+
+def _same_address(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def invitation_create(*, company: Company, email: str, actor: Any) -> Invitation:
+    """A verified owner invites `email` to act for `company` (mailed after commit)."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise CompanyError(
+            _("Saisissez une adresse e-mail valide, par exemple prenom.nom@entreprise.fr."),
+            code="invalid",
+            field="email",
+        ) from None
+    with transaction.atomic():
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        if not _is_owner(company.pk, actor):
+            raise CompanyError(
+                _("Seul un représentant vérifié de l'entreprise peut inviter une personne."),
+                code="forbidden",
+                field="email",
+            )
+        already = Membership.objects.filter(
+            company=company, user__email__iexact=email, status=MembershipStatus.ACTIVE
+        ).exists()
+        if already:
+            raise CompanyError(
+                _("%(email)s représente déjà l'entreprise.") % {"email": email},
+                code="exists",
+                field="email",
+            )
+        invitation = Invitation.objects.create(
+            company=company,
+            email=email,
+            invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        transaction.on_commit(lambda: invitation_send(invitation.pk))
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, actor: Any) -> Membership:
+    """The invitee, signed in with the invited (verified) address, accepts."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not getattr(actor, "email_verified", False) or not _same_address(
+            invitation.email, actor.email
+        ):
+            raise CompanyError(
+                _(
+                    "Cette invitation est adressée à une autre adresse e-mail : connectez-vous "
+                    "avec le compte de l'adresse invitée."
+                ),
+                code="forbidden",
+                field="invitation",
+            )
+        if invitation.accepted_at is not None:
+            raise CompanyError(
+                _("Cette invitation a déjà été acceptée."), code="exists", field="invitation"
+            )
+        if invitation.expires_at <= timezone.now():
+            raise CompanyError(
+                _(
+                    "Cette invitation a expiré : demandez à la personne qui vous a invité·e de "
+                    "vous inviter de nouveau."
+                ),
+                code="invalid",
+                field="invitation",
+            )
+        if not _is_owner(invitation.company_id, invitation.invited_by):
+            raise CompanyError(
+                _(
+                    "La personne qui vous a invité·e ne représente plus l'entreprise : "
+                    "cette invitation n'est plus valable."
+                ),
+                code="forbidden",
+                field="invitation",
+            )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = actor
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        return representative_verify(
+            company=invitation.company,
+            user=actor,
+            via=VerifiedVia.INVITATION,
+            actor=invitation.invited_by,
+            role=MembershipRole.MEMBER,
+        )
+
+
+# -- mandates ("pouvoirs") -----------------------------------------------------------
+
+
+def mandate_submit(
+    *,
+    company: Company,
+    actor: Any,
+    fileobj: Any,
+    original_name: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+) -> Mandate:
+    """File a mandate for a company the actor asked to represent. The caller checked the
+    file (plania.documents' upload rules: size, type by content) and that it is a PDF."""
+    if not Membership.objects.filter(company=company, user=actor).exists():
+        raise CompanyError(
+            _("Identifiez d'abord l'entreprise par son SIREN, puis déposez le pouvoir."),
+            code="forbidden",
+            field="file",
+        )
+    if Membership.objects.filter(
+        company=company, user=actor, status=MembershipStatus.ACTIVE
+    ).exists():
+        raise CompanyError(
+            _("Vous représentez déjà cette entreprise : aucun pouvoir n'est nécessaire."),
+            code="exists",
+            field="file",
+        )
+    if Mandate.objects.filter(company=company, user=actor, status=MandateStatus.PENDING).exists():
+        raise CompanyError(
+            _(
+                "Un pouvoir est déjà en attente d'examen pour cette entreprise : un "
+                "instructeur l'examinera ; vous serez prévenu·e par e-mail."
+            ),
+            code="exists",
+            field="file",
+        )
+    storage = storages["private"]
+    name = f"mandates/{secrets.token_hex(16)}"
+    fileobj.seek(0)
+    stored = storage.save(name, File(fileobj, name=name))
+    try:
+        with transaction.atomic():
+            mandate = Mandate.objects.create(
+                user=actor,
+                company=company,
+                stored_name=stored,
+                original_name=original_name[:255],
+                content_type=content_type,
+                size=size,
+                sha256=sha256,
+            )
+    except Exception:
+        storage.delete(stored)
+        raise
+    return mandate
+
+
+def mandate_decide(*, mandate: Mandate, actor: Any, accept: bool, reason: str = "") -> Mandate:
+    """An officer accepts a pending mandate (its person becomes a verified representative)
+    or refuses it with a reason; the person is told by e-mail after commit.
+
+    The officer role is checked by the caller (plania.accounts.access "officer": the
+    companies room does not import accounts); staff are required here as a second lock."""
+    if not (getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_staff):
+        raise CompanyError(
+            _("Seul un instructeur peut examiner un pouvoir."), code="forbidden", field="reason"
+        )
+    reason = (reason or "").strip()
+    if not accept and not reason:
+        raise CompanyError(
+            _("Indiquez le motif du refus : la personne le lira pour savoir quoi corriger."),
+            code="invalid",
+            field="reason",
+        )
+    with transaction.atomic():
+        mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
+        if mandate.status != MandateStatus.PENDING:
+            raise CompanyError(_("Ce pouvoir a déjà été examiné."), code="exists", field="reason")
+        mandate.status = MandateStatus.ACCEPTED if accept else MandateStatus.REFUSED
+        mandate.reason = reason
+        mandate.decided_at = timezone.now()
+        mandate.decided_by = actor
+        mandate.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+        if accept:
+            representative_verify(
+                company=mandate.company, user=mandate.user, via=VerifiedVia.MANDATE, actor=actor
+            )
+        pk = mandate.pk
+        transaction.on_commit(lambda: mandate_decision_send(pk))
+    return mandate
+
+
+# -- ProConnect ----------------------------------------------------------------------
+
+
+def representative_from_proconnect(*, user: Any, siret: str) -> Membership:
+    """`user` signed in with ProConnect, whose claims carry their organisation's SIRET:
+    they become a verified representative of that company (SIREN: the first 9 digits),
+    copied from the SIRENE store (or the API) when PlanIA does not know it yet."""
+    number = parse_identifier(siret)
+    siren = number[:9]
+    company = Company.objects.filter(siren=siren).first()
+    if company is None:
+        record = _lookup(siren)
+        if not record.active:
+            raise _ceased(record)
+        with transaction.atomic():
+            company, _created = _locked_company(siren, _record_fields(record, timezone.now()))
+    elif not company.active:
+        raise CompanyError(
+            _(
+                "L'entreprise %(name)s (SIREN %(siren)s) est cessée selon le répertoire "
+                "Sirene : une entreprise cessée ne peut pas demander d'aide."
+            )
+            % {"name": company.name, "siren": company.siren},
+            code="ceased",
+        )
+    return representative_verify(company=company, user=user, via=VerifiedVia.PROCONNECT, actor=None)
 
 
 # -- SIRENE stock imports ------------------------------------------------------------

@@ -2,7 +2,8 @@
 (plania.core.grants; the grants are declared in plania/applications/permissions.py and
 the rooms above it).
 
-- the active members of the application's company (the applicant side);
+- the verified representatives of the application's company, and the author of a
+  draft for a company they asked to represent (the applicant side);
 - staff with a grant on the dossier (`dossier.staff`): its scheme's officer, an invited
   expert without a conflict, committee members for its item, finance while in payment.
   Steering and other staff reach no dossier's files or messages.

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,9 +19,14 @@ from plania.core.jobs import enqueue, mail_task
 
 
 def draft_warning_recipients(application: Application):  # type: ignore[no-untyped-def]
+    """The company's verified representatives, and the draft's author (who may still be
+    waiting to be verified: their own draft is theirs to keep or lose)."""
     return User.objects.filter(
-        memberships__company=application.company,
-        memberships__status=MembershipStatus.ACTIVE,
+        Q(
+            memberships__company=application.company,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+        | Q(pk=application.created_by_id),
         is_active=True,
     ).distinct()
 

@@ -10,7 +10,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from plania.companies.enums import DataSource, MembershipRole, MembershipStatus
+from plania.companies.enums import DataSource, MembershipRole, MembershipStatus, VerifiedVia
 from plania.companies.models import Company, Membership, SireneEstablishment, SireneUnit
 from plania.companies.sirene import head_office_siret, sample_siren
 from tests.factories import UserFactory
@@ -94,6 +94,9 @@ class CompanyFactory(DjangoModelFactory):
 
 
 class MembershipFactory(DjangoModelFactory):
+    """A verified representative (as by a mandate an officer accepted), unless `pending`:
+    identifying a company no longer makes anyone its representative."""
+
     class Meta:
         model = Membership
 
@@ -101,7 +104,14 @@ class MembershipFactory(DjangoModelFactory):
     company = factory.SubFactory(CompanyFactory)
     role = MembershipRole.OWNER
     status = MembershipStatus.ACTIVE
+    verified_via = VerifiedVia.MANDATE
+    approved_at = factory.LazyFunction(timezone.now)
 
     class Params:
-        member = factory.Trait(role=MembershipRole.MEMBER)
-        pending = factory.Trait(role=MembershipRole.MEMBER, status=MembershipStatus.PENDING)
+        member = factory.Trait(role=MembershipRole.MEMBER, verified_via=VerifiedVia.INVITATION)
+        pending = factory.Trait(
+            role=MembershipRole.MEMBER,
+            status=MembershipStatus.PENDING,
+            verified_via="",
+            approved_at=None,
+        )

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from plania.companies.models import Company
+from plania.companies.models import Company, Membership
 from plania.companies.sirene import head_office_siret, sample_siren
 from tests.companies.factories import CompanyFactory, MembershipFactory, sirene_company
 from tests.factories import UserFactory
@@ -40,7 +40,7 @@ def test_an_unverified_address_cannot_claim_a_company(client, db):
 def test_identify_creates_then_refreshes(client, user):
     unit = sirene_company(denomination="NEURO GARONNE")
     response = _post(client, "/identify", {"identifier": unit.siren})
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.json()
     assert body["siren"] == unit.siren
     assert body["name"] == "NEURO GARONNE"
@@ -51,7 +51,13 @@ def test_identify_creates_then_refreshes(client, user):
         "10 à 19 salariés",
     )
     assert (body["verified"], body["data_source"]) == (True, "sirene_stock")
-    assert (body["role"], body["membership_status"]) == ("owner", "active")
+    # Identifying never makes a representative: a pending request (issue 13).
+    assert (body["role"], body["membership_status"]) == ("member", "pending")
+    assert client.get(f"{API}/{unit.siren}").status_code == 404
+    assert _post(client, "/identify", {"identifier": unit.siren}).status_code == 202
+    Membership.objects.filter(company__siren=unit.siren).update(
+        status="active", role="owner", verified_via="mandate"
+    )
     assert _post(client, "/identify", {"identifier": unit.siren}).status_code == 200
 
 
@@ -102,7 +108,7 @@ def test_manual_entry(client, user):
         "/manual",
         {"siren": siren, "name": "Toute Neuve", "creation_date": "2025-01-06", "postcode": "31000"},
     )
-    assert response.status_code == 201
+    assert response.status_code == 202  # a pending request, as for identification
     assert (response.json()["verified"], response.json()["data_source"]) == (False, "manual")
     bad = _post(client, "/manual", {"siren": "12", "name": "", "postcode": "3"})
     assert bad.status_code == 422

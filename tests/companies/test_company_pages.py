@@ -93,16 +93,25 @@ def test_found_company_is_shown_with_its_facts(client, user):
     unit = sirene_company(denomination="NEURO GARONNE", size_band="12")
     response = client.post(IDENTIFY, {"identifier": unit.siren})
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:company", args=[unit.siren])
-    html = client.get(response["Location"]).content.decode()
+    # Identifying makes a pending request, never an owner (issue 13): the list says so.
+    assert response["Location"] == MINE
+    listed = client.get(MINE).content.decode()
+    assert "NEURO GARONNE" in listed
+    assert "demande de rattachement en attente" in listed
+    assert "propriétaire" not in listed
+    assert Membership.objects.get(user=user).status == "pending"
+    assert client.get(reverse("web:company", args=[unit.siren])).status_code == 404
+    # Once verified (here as by an accepted mandate), the company's page shows its facts.
+    Membership.objects.filter(user=user).update(
+        status="active", role="owner", verified_via="mandate"
+    )
+    html = client.get(reverse("web:company", args=[unit.siren])).content.decode()
     assert "NEURO GARONNE" in html
-    assert "vous en êtes propriétaire" in html
     assert "15 mars 2021" in html
     assert "62.01Z" in html
     assert "20 à 49 salariés" in html
     assert "31 — Haute-Garonne (Occitanie)" in html
     assert "non vérifiée" not in html
-    assert Membership.objects.get(user=user).role == "owner"
 
 
 def test_a_second_person_waits_for_the_owner(client, user):
@@ -113,8 +122,8 @@ def test_a_second_person_waits_for_the_owner(client, user):
     response = client.post(IDENTIFY, {"identifier": company.siren})
     assert response["Location"] == MINE
     html = client.get(MINE).content.decode()
-    assert "Demande en attente" in html
-    assert "votre demande" in html
+    assert "Demande de rattachement en attente" in html
+    assert "Déposer un pouvoir" in html
     # Pending: no access yet.
     assert client.get(reverse("web:company", args=[company.siren])).status_code == 404
     # The owner sees the request and accepts it.
@@ -181,7 +190,12 @@ def test_manual_entry_creates_an_unverified_company(client, user):
         {"siren": siren, "name": "Toute Neuve", "creation_date": "2025-01-06", "postcode": "66000"},
     )
     assert response.status_code == 302
-    html = client.get(response["Location"]).content.decode()
+    assert response["Location"] == MINE  # a pending request: the company's page waits
+    assert "non vérifiée" in client.get(MINE).content.decode()
+    Membership.objects.filter(user=user).update(
+        status="active", role="owner", verified_via="mandate"
+    )
+    html = client.get(reverse("web:company", args=[siren])).content.decode()
     assert 'data-testid="unverified"' in html
     assert "non vérifiée" in html
     assert "66 — Pyrénées-Orientales (Occitanie)" in html
@@ -193,7 +207,8 @@ def test_my_companies_lists_only_mine_in_constant_queries(client, user, django_a
     mine = [MembershipFactory(user=user).company, MembershipFactory(user=user, member=True).company]
     manual = MembershipFactory(user=user, company__manual=True).company
     other = MembershipFactory().company
-    with django_assert_num_queries(3):  # session, user, memberships with their companies
+    # session, user, memberships with their companies, invitations, mandates
+    with django_assert_num_queries(5):
         html = client.get(MINE).content.decode()
     for company in [*mine, manual]:
         assert company.name in html
@@ -201,7 +216,7 @@ def test_my_companies_lists_only_mine_in_constant_queries(client, user, django_a
     assert "non vérifiée" in html
     for _ in range(5):
         MembershipFactory(user=user)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         client.get(MINE)
 
 

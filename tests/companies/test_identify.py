@@ -5,13 +5,14 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from plania.companies.enums import DataSource, MembershipRole, MembershipStatus
+from plania.companies.enums import DataSource, MembershipRole, MembershipStatus, VerifiedVia
 from plania.companies.models import Company, Membership
 from plania.companies.services import (
     CompanyError,
     company_create_unverified,
     company_identify,
     membership_approve,
+    representative_verify,
 )
 from plania.companies.sirene import head_office_siret, sample_siren
 from tests.companies.conftest import Answer, api_result
@@ -34,7 +35,7 @@ def _wrong_check_digit(number: str) -> str:
     return number[:-1] + str((int(number[-1]) + 1) % 10)
 
 
-def test_found_in_the_store_creates_the_company_and_makes_the_first_person_owner():
+def test_found_in_the_store_creates_the_company_and_files_a_pending_request():
     unit = sirene_company(denomination="NEURO GARONNE", size_band="12", naf_code="72.19Z")
     user = UserFactory()
     result = company_identify(identifier=_spaced(unit.siren), actor=user)
@@ -60,7 +61,12 @@ def test_found_in_the_store_creates_the_company_and_makes_the_first_person_owner
     assert company.active and company.verified
     assert company.data_source == DataSource.SIRENE_STOCK
     membership = Membership.objects.get(user=user, company=company)
-    assert (membership.role, membership.status) == (MembershipRole.OWNER, MembershipStatus.ACTIVE)
+    # Nobody becomes a representative by being first (issue 13).
+    assert (membership.role, membership.status) == (
+        MembershipRole.MEMBER,
+        MembershipStatus.PENDING,
+    )
+    assert membership.verified_via == ""
 
 
 def test_a_siret_identifies_its_company():
@@ -87,7 +93,12 @@ def test_a_second_person_only_asks_to_join_and_an_owner_accepts():
     unit = sirene_company()
     owner, newcomer, stranger = UserFactory(), UserFactory(), UserFactory()
     company_identify(identifier=unit.siren, actor=owner)
+    # The first person is pending too: they cannot accept anyone.
+    first = Membership.objects.get(user=owner)
     result = company_identify(identifier=unit.siren, actor=newcomer)
+    with pytest.raises(CompanyError):
+        membership_approve(membership=result.membership, actor=owner)
+    representative_verify(company=first.company, user=owner, via=VerifiedVia.MANDATE, actor=None)
     assert (result.membership.role, result.membership.status) == ("member", "pending")
     with pytest.raises(CompanyError) as exc:
         membership_approve(membership=result.membership, actor=stranger)
@@ -96,6 +107,7 @@ def test_a_second_person_only_asks_to_join_and_an_owner_accepts():
     approved = membership_approve(membership=result.membership, actor=owner)
     assert approved.status == "active"
     assert approved.approved_by == owner
+    assert (approved.role, approved.verified_via) == ("member", VerifiedVia.INVITATION)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +259,10 @@ def test_manual_entry_is_unverified():
     assert company.verified is False
     assert company.data_source == DataSource.MANUAL
     assert company.created_by == user
-    assert result.membership.role == MembershipRole.OWNER
+    assert (result.membership.role, result.membership.status) == (
+        MembershipRole.MEMBER,
+        MembershipStatus.PENDING,
+    )
 
 
 def test_manual_entry_lists_every_problem_at_once():

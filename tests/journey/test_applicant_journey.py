@@ -30,8 +30,8 @@ from plania.accounts.models import User
 from plania.accounts.roles import Role
 from plania.applications.models import Application
 from plania.applications.services import call_open
-from plania.companies.models import Company
-from plania.companies.services import sirene_import
+from plania.companies.models import Company, Mandate
+from plania.companies.services import mandate_decide, sirene_import
 from plania.companies.sirene import (
     ESTABLISHMENT_COLUMNS,
     establishment_row,
@@ -216,9 +216,30 @@ def test_the_applicant_journey(
     page.get_by_role("link", name="Identifier une entreprise par son SIREN ou SIRET").click()
     page.get_by_label(_field("Numéro SIREN ou SIRET")).fill(f"{SIREN[:3]} {SIREN[3:6]} {SIREN[6:]}")
     page.get_by_role("button", name="Identifier l'entreprise").click()
-    page.wait_for_url(f"**/entreprises/{SIREN}/")
+    # Identifying is only a request: the person becomes a verified representative by a
+    # mandate the legal representative signed, accepted by an officer (issue 13).
+    page.wait_for_url("**/entreprises/")
+    assert f"Entreprise {COMPANY} identifiée : demande de rattachement en attente" in (
+        page.content()
+    )
+    page.get_by_role("link", name="Déposer un pouvoir").click()
+    page.wait_for_url(f"**/entreprises/{SIREN}/pouvoir/")
+    page.get_by_label("Pouvoir signé (PDF)").set_input_files(
+        {"name": "pouvoir.pdf", "mimeType": "application/pdf", "buffer": _tiny_pdf()}
+    )
+    page.get_by_role("button", name="Déposer le pouvoir").click()
+    page.wait_for_url("**/entreprises/")
+    assert "Pouvoir déposé" in page.content()
+    reviewer = User.objects.create_user(
+        username="instructeur-pouvoirs",
+        email="pouvoirs@region.example",
+        password=PASSWORD,
+        is_staff=True,
+        email_verified_at=timezone.now(),
+    )
+    mandate_decide(mandate=Mandate.objects.get(), actor=reviewer, accept=True)
+    page.goto(f"{base}/entreprises/{SIREN}/")
     assert page.get_by_role("heading", level=1).inner_text().strip() == COMPANY
-    assert f"Entreprise {COMPANY} identifiée : vous en êtes propriétaire" in page.content()
     facts = page.locator("dl.company-facts").inner_text()
     assert SIREN in facts and "15 mars 2021" in facts and "31400" in facts, facts
     assert "Haute-Garonne (Occitanie)" in facts, facts

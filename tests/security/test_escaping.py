@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from plania.accounts.models import User
 from plania.applications.models import Application
+from plania.companies.enums import VerifiedVia
 from plania.companies.models import Company
+from plania.companies.services import representative_verify
 from plania.companies.sirene import sample_siren
 from plania.documents.services import attachment_add
 from plania.messaging.services import message_post
@@ -94,7 +96,10 @@ def test_company_entered_by_hand(client, world: World, payload):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Company.objects.get(siren=siren).name == f"Société {payload}"
+    company = Company.objects.get(siren=siren)
+    assert company.name == f"Société {payload}"
+    # Entering a company files a pending request; verified (as by a mandate), its page shows.
+    representative_verify(company=company, user=world.a.owner, via=VerifiedVia.MANDATE, actor=None)
     for url in (reverse("web:company", kwargs={"siren": siren}), reverse("web:my_companies")):
         assert_escaped(get(client, url), f"Société {payload}")
     # A refused entry shows the name typed back in its field.

@@ -263,6 +263,27 @@ OBJECTS: dict[str, Objects] = {
         foreign=lambda w: {"siren": w.b.company.siren, "membership_id": w.b.pending.pk},
         method="post",
     ),
+    # -- company representatives (issue 13)
+    "web:company_mandate": Objects(
+        own=lambda w: {"siren": w.a.company.siren}, foreign=lambda w: {"siren": w.b.company.siren}
+    ),
+    "web:company_invite": Objects(
+        own=lambda w: {"siren": w.a.company.siren},
+        foreign=lambda w: {"siren": w.b.company.siren},
+        method="post",
+        data={"email": "colleague@example.org"},
+    ),
+    "web:invitation_accept": Objects(
+        own=lambda w: {"invitation_id": w.invitation_for_a.pk},
+        foreign=lambda w: {"invitation_id": w.invitation_for_b.pk},
+        method="post",
+    ),
+    "web:mandate_file": Objects(own=lambda w: {"mandate_id": w.mandate.pk}),
+    "web:mandate_decide": Objects(
+        own=lambda w: {"mandate_id": w.mandate.pk},
+        method="post",
+        data={"decision": "refuse", "reason": "Signature absente."},
+    ),
     "web:call": Objects(own=lambda w: {"call": w.a.dossier.call.reference}),
     "web:call_precheck": Objects(own=lambda w: {"call": w.a.dossier.call.reference}),
     "web:application_create": Objects(own=lambda w: {"call": w.a.dossier.call.reference}),

@@ -21,7 +21,8 @@ from plania.accounts.roles import Role
 from plania.accounts.services import api_token_create
 from plania.accounts.tokens import email_verification_token_make
 from plania.applications.models import Application
-from plania.companies.models import Company, Membership
+from plania.companies.models import Company, Invitation, Mandate, Membership
+from plania.companies.services import invitation_create, mandate_submit
 from plania.documents.models import Attachment
 from plania.documents.services import attachment_add
 from plania.plans.models import Plan
@@ -59,6 +60,11 @@ class World:
     verify_token: str
     reset_uidb64: str
     reset_token: str
+    # Company representatives: an invitation to A's owner (from B) and one to B's owner
+    # (from A); a mandate someone filed for A, waiting for an officer.
+    invitation_for_a: Invitation | None = None
+    invitation_for_b: Invitation | None = None
+    mandate: Mandate | None = None
     clients: dict[str, Client] = field(default_factory=dict)
 
     def client_for(self, role: str) -> Client:
@@ -107,7 +113,20 @@ def build_world() -> World:
         users[role.value] = user
     # Signed links of people outside the matrix (following them changes nothing else).
     linked = UserFactory(email="linked@example.org", email_verified_at=None)
+    claimant = a.pending.user
+    mandate = mandate_submit(
+        company=a.company,
+        actor=claimant,
+        fileobj=upload("pouvoir.pdf", PDF_BYTES),
+        original_name="pouvoir.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        sha256="0" * 64,
+    )
     return World(
+        invitation_for_a=invitation_create(company=b.company, email=a.owner.email, actor=b.owner),
+        invitation_for_b=invitation_create(company=a.company, email=b.owner.email, actor=a.owner),
+        mandate=mandate,
         a=a,
         b=b,
         users=users,

@@ -105,8 +105,9 @@ def test_query_count_does_not_grow_with_awards(steering_client, django_assert_nu
 
 def test_one_read_of_the_ledger_whatever_its_size(steering_client, django_assert_num_queries):
     """Every money figure of the page (envelopes, budget years, pace, chart) comes from one
-    read of the ledger's kept yearly totals (never of the entries themselves), and more entries (more budget years, every kind, several
-    envelopes) add no query; the figures stay the sums of the entries, to the cent."""
+    read of the ledger's kept yearly totals (never of the entries themselves), and more
+    entries (more budget years, every kind, several envelopes) add no query; the figures
+    stay the sums of the entries, to the cent."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

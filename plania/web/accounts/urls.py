@@ -8,6 +8,7 @@ from django.urls import path
 from plania.accounts.access import access
 from plania.security.ratelimit import by_address, by_ip, limited
 from plania.web.accounts import views
+from plania.web.accounts.proconnect import ProConnectCallback, ProConnectLogin
 
 public = access("public")
 signed_in = access("authenticated")
@@ -29,6 +30,14 @@ urlpatterns = [
     ),
     path(
         "connexion/", public(limited(("login_ip", by_ip))(views.LoginView.as_view())), name="login"
+    ),
+    # ProConnect (home with a message unless configured): to its log-in page, and back
+    # with a code (counted with the log-ins from the same IP address).
+    path("proconnect/", public(ProConnectLogin.as_view()), name="proconnect_login"),
+    path(
+        "proconnect/retour/",
+        public(limited(("login_ip", by_ip))(ProConnectCallback.as_view())),
+        name="proconnect_callback",
     ),
     # POST only; logs out whoever sends it, nobody else.
     path("deconnexion/", public(views.LogoutView.as_view()), name="logout"),

@@ -6,6 +6,9 @@ Django's views with PlanIA's templates and e-mail address login form. Who may us
 page is declared and enforced in urls.py (plania.accounts.access).
 """
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
@@ -118,6 +121,11 @@ class LoginView(auth_views.LoginView):
     template_name = "web/accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["proconnect_enabled"] = settings.PLANIA_PROCONNECT_ENABLED
+        return context
 
     def form_valid(self, form: Form) -> HttpResponse:
         response = super().form_valid(form)

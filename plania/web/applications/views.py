@@ -51,7 +51,7 @@ from plania.applications.selectors import (
 from plania.applications.services import ApplicationError
 from plania.applications.validation import check_dossier, problem_message
 from plania.applications.workflow import BY_NAME, TRANSITIONS, WorkflowError, guard
-from plania.companies.selectors import companies_of
+from plania.companies.selectors import companies_for_drafts
 from plania.ops.middleware import received_at
 from plania.privacy.services import dossier_view_record
 from plania.rules.eligibility import VERDICT_WORDS, format_input
@@ -122,7 +122,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 def call_detail(request: HttpRequest, call: str) -> HttpResponse:
     obj = get_object_or_404(Call.objects.select_related("envelope"), reference=call)
     view = call_view(obj)
-    companies = list(companies_of(request.user))
+    companies = list(companies_for_drafts(request.user))
     dossiers = list(call_applications_of(request.user, obj))
     return render(
         request,
@@ -150,7 +150,7 @@ def call_precheck(request: HttpRequest, call: str) -> HttpResponse:
     if scheme is None:
         raise Http404
     lang = _lang()
-    companies = list(companies_of(request.user))
+    companies = list(companies_for_drafts(request.user))
     siren = request.GET.get("entreprise", companies[0].siren if companies else "")
     company = next((c for c in companies if c.siren == siren), None)
     given = company_inputs(company)
@@ -207,7 +207,9 @@ def application_create(request: HttpRequest, call: str) -> HttpResponse:
     obj = get_object_or_404(Call.objects.select_related("envelope"), reference=call)
     if request.method == "GET":
         return redirect("web:call", call=obj.reference)
-    company = get_object_or_404(companies_of(request.user), siren=request.POST.get("siren", ""))
+    company = get_object_or_404(
+        companies_for_drafts(request.user), siren=request.POST.get("siren", "")
+    )
     try:
         result = services.application_create(call=obj, company=company, actor=request.user)
     except ApplicationError as exc:

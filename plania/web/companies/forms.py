@@ -64,3 +64,44 @@ class ManualCompanyForm(forms.Form):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["size_band"].choices = [("", _("Je ne sais pas")), *size_bands().items()]
+
+
+class MandateForm(forms.Form):
+    file = forms.FileField(
+        label=_("Pouvoir signé (PDF)"),
+        help_text=_(
+            "Le pouvoir daté et signé par le représentant légal de l'entreprise (gérant, "
+            "président), qui vous autorise à demander des aides en son nom. Un PDF."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        error_messages={
+            "required": _("Choisissez le fichier PDF du pouvoir."),
+            "empty": _("Le fichier choisi est vide : vérifiez que c'est le bon fichier."),
+        },
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.CharField(
+        label=_("Adresse e-mail de la personne à inviter"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """A POST with no field (accepting an invitation or a request): CSRF and nothing else."""
+
+
+class MandateDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[("accept", _("Accepter")), ("refuse", _("Refuser"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif (obligatoire pour un refus)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

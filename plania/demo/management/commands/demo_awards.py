@@ -42,8 +42,9 @@ from plania.applications.services import (
 )
 from plania.committee import services as committee_services
 from plania.committee.models import CommitteeSession
+from plania.companies.enums import VerifiedVia
 from plania.companies.models import Company
-from plania.companies.services import company_create_unverified
+from plania.companies.services import company_create_unverified, representative_verify
 from plania.companies.sirene import head_office_siret, sample_siren
 from plania.demo.common import DEMO_PASSWORD, DEMO_TERMS, at, clock
 from plania.instruction.services import (
@@ -180,6 +181,12 @@ class Command(BaseCommand):
                     size_band="11",
                     category="PME",
                 ).company
+            # The demo applicant is a verified representative of the companies they file
+            # for (as an administrator would have attached them); identifying a company
+            # alone only files a pending request.
+            representative_verify(
+                company=company, user=applicant, via=VerifiedVia.STAFF, actor=officer
+            )
             app = application_create(call=call, company=company, actor=applicant).application
             app = application_save_draft(
                 application=app,
