@@ -19,8 +19,8 @@ from typing import Any
 from django.db.models import Q
 
 from plania.applications.enums import ApplicationState
-from plania.applications.selectors import applicant_condition
-from plania.companies.selectors import companies_of
+from plania.companies.enums import MembershipStatus
+from plania.companies.selectors import companies_for_drafts, companies_of, invitations_for
 from plania.core.grants import action, condition, grant
 
 APPLICANT = action(
@@ -65,6 +65,16 @@ def union(*conditions: Q | bool) -> Q | bool:
     return False if found is None else found
 
 
+def applicant_condition(user) -> Q:  # type: ignore[no-untyped-def]
+    """The dossiers a person reaches as an applicant: those of the companies they are a
+    verified representative of, and their own drafts for a company they asked to
+    represent (the access layer's `dossier.applicant` grant uses the same condition)."""
+    return Q(company__memberships__user=user) & (
+        Q(company__memberships__status=MembershipStatus.ACTIVE)
+        | Q(created_by=user, state=ApplicationState.DRAFT)
+    )
+
+
 @grant(APPLICANT)
 def _member(user: Any) -> Q:
     # Verified representatives; a pending one reaches only their own drafts.
@@ -86,3 +96,28 @@ COMPANY = action(
 @grant(COMPANY)
 def _companies(user: Any) -> Q:
     return Q(pk__in=companies_of(user).values("pk"))
+
+
+REQUESTED = action(
+    "company.requester",
+    model="companies.Company",
+    doc="the companies the person represents or asked to represent (a pending request): "
+    "they may send a mandate and prepare drafts for them (companies_for_drafts)",
+)
+
+
+@grant(REQUESTED)
+def _requested(user: Any) -> Q:
+    return Q(pk__in=companies_for_drafts(user).values("pk"))
+
+
+INVITED = action(
+    "company.invitation",
+    model="companies.Invitation",
+    doc="the open invitations addressed to the person's verified address (invitations_for)",
+)
+
+
+@grant(INVITED)
+def _invited(user: Any) -> Q:
+    return Q(pk__in=invitations_for(user).values("pk"))

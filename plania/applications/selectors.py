@@ -11,9 +11,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from plania.applications import workflow
-from plania.applications.enums import ApplicationState
 from plania.applications.models import Application, ApplicationEvent, Call, CostLine
-from plania.companies.enums import MembershipStatus
+from plania.applications.permissions import applicant_condition
 from plania.rules.schemes import Scheme
 
 
@@ -37,16 +36,6 @@ def applicant_scope(rows: QuerySet[Application], user) -> QuerySet[Application]:
     """`rows` narrowed to what `user` reaches as an applicant. One filter() call: both
     conditions are on the same membership row (one per person and company)."""
     return rows.filter(applicant_condition(user))
-
-
-def applicant_condition(user) -> Q:  # type: ignore[no-untyped-def]
-    """The dossiers a person reaches as an applicant: those of the companies they are a
-    verified representative of, and their own drafts for a company they asked to
-    represent (the access layer's `dossier.applicant` grant uses the same condition)."""
-    return Q(company__memberships__user=user) & (
-        Q(company__memberships__status=MembershipStatus.ACTIVE)
-        | Q(created_by=user, state=ApplicationState.DRAFT)
-    )
 
 
 def application_of(user, reference: str, *, lock: bool = False) -> Application | None:  # type: ignore[no-untyped-def]

@@ -129,6 +129,12 @@ Case = Callable[[StaffWorld], tuple[Any, Any, Any]]
 CASES: dict[str, Case] = {
     "account.own": lambda s: (s.world.a.owner, s.world.a.token, s.world.b.owner),
     "company.member": lambda s: (s.world.a.owner, s.world.a.company, s.world.b.owner),
+    "company.requester": lambda s: (s.world.a.owner, s.world.a.company, s.world.b.owner),
+    "company.invitation": lambda s: (
+        s.world.a.owner,
+        s.world.invitation_for_a,
+        s.world.b.owner,
+    ),
     "dossier.applicant": lambda s: (s.world.a.owner, s.world.a.dossier, s.world.b.owner),
     "dossier.view": lambda s: (s.officer, s.dossier, s.steering),
     "dossier.instruct": lambda s: (s.officer, s.dossier, s.unassigned),

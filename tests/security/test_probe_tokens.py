@@ -224,10 +224,11 @@ def test_losing_staff_status_revokes(client, user):
 def test_a_membership_removed_or_suspended_revokes(client, user):
     membership = MembershipFactory(user=user, company=CompanyFactory(), member=True)
     _, first = api_token_create(user=user, name="un")
-    membership.status = MembershipStatus.PENDING
+    via = membership.verified_via
+    membership.status, membership.verified_via = MembershipStatus.PENDING, ""
     membership.save()
     assert not works(client, first)
-    membership.status = MembershipStatus.ACTIVE
+    membership.status, membership.verified_via = MembershipStatus.ACTIVE, via
     membership.save()
     _, second = api_token_create(user=user, name="deux")
     membership.delete()

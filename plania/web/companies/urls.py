@@ -30,15 +30,13 @@ urlpatterns = [
     ),
     path(
         "invitations/<int:invitation_id>/accepter/",
-        # The view finds the invitation among those addressed to the person (else 404).
-        access("verified")(views.invitation_accept),
+        access("verified", objects="company.invitation")(views.invitation_accept),
         name="invitation_accept",
     ),
     path("<str:siren>/", members(views.company_detail), name="company"),
     path(
         "<str:siren>/pouvoir/",
-        # The view finds the company among those the person represents or asked to.
-        access("verified")(views.mandate_upload),
+        access("verified", objects="company.requester")(views.mandate_upload),
         name="company_mandate",
     ),
     path(
