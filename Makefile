@@ -92,10 +92,10 @@ test-db: install
 
 # The API fuzzed by schemathesis against its own OpenAPI description; it prints the number
 # of generated requests and of failures (tests/security/test_api_fuzz.py). Bounded:
-# PLANIA_FUZZ_MAX_EXAMPLES per operation (25), PLANIA_FUZZ_SECONDS of requests (180), the
-# whole run killed at 240 s.
+# PLANIA_FUZZ_MAX_EXAMPLES per operation (10), PLANIA_FUZZ_SECONDS of requests (90, shared
+# between the identities), the whole run killed at 150 s.
 test-fuzz: install
-	PLANIA_FUZZ=1 timeout 240 $(UV) run pytest tests/security/test_api_fuzz.py -p no:randomly -q -s
+	PLANIA_FUZZ=1 timeout 150 $(UV) run pytest tests/security/test_api_fuzz.py -p no:randomly -q -s
 
 # axe-core (package.json, pinned in package-lock.json) for the accessibility tests: without
 # npm they skip, or fail with CI=true (.ci/run installs npm).

@@ -282,7 +282,7 @@ class Environment(BaseSettings):
         "chain_rekey` re-hashes every chain after checking it under the previous one.",
     )
     deadline_queue_allowance: float = Field(
-        5.0,
+        10.0,
         ge=0,
         le=60,
         description="Seconds of waiting for a worker credited to a submission at a "

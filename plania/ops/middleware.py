@@ -14,7 +14,7 @@ gunicorn worker, plania/ops/gunicorn.py, the instant the accept loop saw the req
 behind a proxy that stamps each request, with PLANIA_TRUST_REQUEST_START=1, its
 `X-Request-Start`, nginx: `proxy_set_header X-Request-Start "t=${msec}";`, which the proxy
 must set on every request, overwriting what a client sent) is taken instead, but never
-more than PLANIA_DEADLINE_QUEUE_ALLOWANCE seconds (5) before the request was fully
+more than PLANIA_DEADLINE_QUEUE_ALLOWANCE seconds (10) before the request was fully
 received: the credit for waiting is seconds, not minutes, and a slow sender gains at most
 that. A stamp in the future counts as the reception.
 """
@@ -34,7 +34,7 @@ from plania.ops.acceptance import accepted_at, body_received_at
 
 def allowance() -> timedelta:
     """The most waiting credited to a request (PLANIA_DEADLINE_QUEUE_ALLOWANCE)."""
-    return timedelta(seconds=float(getattr(settings, "PLANIA_DEADLINE_QUEUE_ALLOWANCE", 5.0)))
+    return timedelta(seconds=float(getattr(settings, "PLANIA_DEADLINE_QUEUE_ALLOWANCE", 10.0)))
 
 
 def parse_request_start(value: str) -> datetime | None:
