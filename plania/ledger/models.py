@@ -14,6 +14,7 @@ keeps the chain head. The services advance the head in SQL, in the UPDATE of tha
 which already serialises the envelope's writers, then insert the entry with the new head.
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -26,6 +27,17 @@ from plania.ledger.enums import EntryKind
 
 class LedgerImmutableError(AppendOnlyError):
     """Raised when code tries to change or delete a ledger row."""
+
+
+# Adds a new entry's amount to its (envelope, kind, budget year) total, in the writing
+# transaction (LedgerYearTotal).
+YEAR_TOTAL_FUNC = """
+    INSERT INTO ledger_ledgeryeartotal (envelope_id, kind, budget_year, amount)
+    VALUES (NEW.envelope_id, NEW.kind, NEW.budget_year, NEW.amount)
+    ON CONFLICT (envelope_id, kind, budget_year)
+    DO UPDATE SET amount = ledger_ledgeryeartotal.amount + EXCLUDED.amount;
+    RETURN NULL;
+"""
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -83,7 +95,17 @@ class LedgerEntry(AppendOnlyModel):
         ordering = ["id"]
         # Raw SQL cannot UPDATE or DELETE an entry either (django-pgtrigger; TRUNCATE is
         # left to the table owner: the test runner empties tables with it).
-        triggers = append_only_triggers("ledger entries are append-only")
+        # And each new entry is added to its yearly total (LedgerYearTotal, below).
+        triggers = [
+            *append_only_triggers("ledger entries are append-only"),
+            pgtrigger.Trigger(
+                name="year_total",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                level=pgtrigger.Row,
+                func=YEAR_TOTAL_FUNC,
+            ),
+        ]
         verbose_name = _("écriture")
         verbose_name_plural = _("grand livre")
         indexes = [
@@ -163,7 +185,8 @@ class EnvelopeBalance(models.Model):
 class LedgerYearTotal(models.Model):
     """The sum of the entries of one envelope, kind and budget year, kept by the database.
 
-    A trigger on the ledger's table (migration 0006) adds each new entry's amount to its
+    A trigger on the ledger's table (LedgerEntry.Meta.triggers, django-pgtrigger) adds
+    each new entry's amount to its
     row, in the transaction that writes the entry, whoever writes it (the services, the
     batch writer of the demo and benchmarks, a restore). The entries are append-only, so
     the sums never need more than that. The steering page, the plan's balances and the
