@@ -545,6 +545,7 @@ def answer_application(request: HttpRequest, reference: str, payload: AnswerIn) 
     summary="The dossier's state and history",
 )
 @api_access("verified", objects=MEMBER)
+@paginate(Pages)
 def application_history(request: HttpRequest, reference: str) -> Any:
     app = _dossier(request, reference)
     out = []

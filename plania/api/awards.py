@@ -387,6 +387,7 @@ class ArrearOut(Schema):
 
 @router.get("/arrears", response=list[ArrearOut])
 @api_access("finance", objects="award.finance")
+@paginate(Pages)
 def arrears(request: HttpRequest, on: date | None = None) -> list[dict[str, Any]]:
     return [
         {

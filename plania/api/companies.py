@@ -11,10 +11,12 @@ from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
+from plania.api.pagination import Pages
 from plania.companies.enums import MembershipStatus
 from plania.companies.models import Company, Membership
 from plania.companies.selectors import companies_of, memberships_of
@@ -142,6 +144,7 @@ def manual(request, payload: ManualIn):  # type: ignore[no-untyped-def]
 
 @router.get("/", response=list[CompanyOut], summary="The caller's companies")
 @api_access("verified", objects="account.own")
+@paginate(Pages)
 def list_companies(request):  # type: ignore[no-untyped-def]
     return [_out(m.company, m) for m in memberships_of(request.auth)]
 

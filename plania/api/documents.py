@@ -16,10 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from plania.accounts.auth import api_auth
 from plania.api.access import api_access
 from plania.api.errors import ApiError, refusal
+from plania.api.pagination import Pages
 from plania.documents import permissions
 from plania.documents.enums import AttachmentKind
 from plania.documents.inspection import ACCEPTED_MIMES
@@ -110,6 +112,7 @@ def error(exc: DocumentError) -> Status:
     summary="The dossier's files (its documents and those sent with messages)",
 )
 @api_access("verified", objects=DOSSIER)
+@paginate(Pages)
 def list_attachments(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     return [attachment_out(a, reference) for a in all_attachments(application)]

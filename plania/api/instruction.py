@@ -761,6 +761,7 @@ def _notes_dossier(request: HttpRequest, reference: str) -> Application:
     also=["expert", "committee"],
     objects="dossier.notes",
 )
+@paginate(Pages)
 def notes(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     app = _notes_dossier(request, reference)
     return [note_out(n) for n in selectors.notes_of(app)]
@@ -878,6 +879,7 @@ def _expertise_out(inv: ExpertInvitation) -> dict[str, Any]:
     summary="The caller's invitations as an expert",
 )
 @api_access("expert", objects=EXPERT)
+@paginate(Pages)
 def expertises(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [_expertise_out(inv) for inv in selectors.expert_invitations_of(_user(request))]
 

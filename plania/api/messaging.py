@@ -13,11 +13,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from plania.accounts.auth import api_auth
 from plania.api.access import api_access
 from plania.api.documents import DOSSIER, AttachmentOut, application_for, attachment_out
 from plania.api.errors import ApiError, refusal
+from plania.api.pagination import Pages
 from plania.documents.permissions import side_of
 from plania.documents.services import oversized_error
 from plania.documents.uploads import oversized_uploads
@@ -83,6 +85,7 @@ def error(exc: MessagingError, *, status: int | None = None) -> Status:
 
 @router.get("/unread", response=list[ThreadOut], summary="The caller's threads, unread counts")
 @api_access("verified", objects="dossier.view")
+@paginate(Pages)
 def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [
         {
@@ -98,6 +101,7 @@ def unread(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.get("/{reference}", response=list[MessageOut], summary="A dossier's thread, in order")
 @api_access("verified", objects=DOSSIER)
+@paginate(Pages)
 def list_messages(request: HttpRequest, reference: str):  # type: ignore[no-untyped-def]
     application = application_for(request, reference)
     side = side_of(request.auth, application)  # type: ignore[attr-defined]

@@ -3,8 +3,10 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.pagination import paginate
 
 from plania.api.access import api_access
+from plania.api.pagination import Pages
 from plania.ledger.selectors import plan_balances
 from plania.plans.models import Plan
 from plania.plans.selectors import plan_with_structure
@@ -69,6 +71,7 @@ class PlanDetail(PlanSummary):
 
 @router.get("/", response=list[PlanSummary], summary="List plans and programmes")
 @api_access("public")  # plans and their figures, published
+@paginate(Pages)
 def list_plans(request):  # type: ignore[no-untyped-def]
     return Plan.objects.all()
 

@@ -110,7 +110,7 @@ def test_the_whole_journey(client, call, user, auth):
     assert resent.json()["already_submitted"] is True
     assert resent.json()["receipt_number"] == receipt["receipt_number"]
 
-    history = _json(client, "get", f"{API}/{reference}/history", auth).json()
+    history = _json(client, "get", f"{API}/{reference}/history", auth).json()["items"]
     assert [(e["transition"], e["to_state"]) for e in history] == [
         ("create", "draft"),
         ("submit", "submitted"),

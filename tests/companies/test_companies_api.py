@@ -122,7 +122,7 @@ def test_list_and_read_only_the_callers_companies(client, user, django_assert_ma
     other = MembershipFactory().company
     # ... and the API's rate-limit counter (plania.security.ratelimit).
     with django_assert_max_num_queries(4):
-        listed = client.get(f"{API}/").json()
+        listed = client.get(f"{API}/").json()["items"]
     assert {(c["siren"], c["membership_status"]) for c in listed} == {
         (mine.siren, "active"),
         (pending.siren, "pending"),

@@ -144,7 +144,7 @@ def test_the_scheme_s_officer_sees_a_filed_dossier_s_documents(client, dossier, 
     assert download(client, download_url(document))[0].status_code == 200
     response = client.get(api_url(dossier))
     assert response.status_code == 200
-    assert [a["name"] for a in response.json()] == ["Plan d’affaires été 2025.pdf"]
+    assert [a["name"] for a in response.json()["items"]] == ["Plan d’affaires été 2025.pdf"]
 
 
 def test_another_company_s_member_gets_404_everywhere(client, dossier, document, foreign_member):
@@ -195,14 +195,14 @@ def test_the_api_uploads_lists_downloads_and_deletes(client, dossier, member):
     created = response.json()
     assert created["name"] == "plan.pdf"
     assert created["content_type"] == "application/pdf"
-    assert [a["id"] for a in client.get(api_url(dossier)).json()] == [created["id"]]
+    assert [a["id"] for a in client.get(api_url(dossier)).json()["items"]] == [created["id"]]
     response, body = download(client, created["download_url"])
     assert response.status_code == 200
     assert body == PDF_BYTES
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert client.delete(f"{api_url(dossier)}/{created['id']}").status_code == 204
-    assert client.get(api_url(dossier)).json() == []
+    assert client.get(api_url(dossier)).json() == {"items": [], "count": 0}
 
 
 def test_the_api_explains_a_refusal_as_structured_json(client, dossier, member):
@@ -246,7 +246,7 @@ def test_the_api_accepts_a_personal_token(client, dossier, document):
     _token, plaintext = api_token_create(user=owner, name="intégration")
     response = client.get(api_url(dossier), headers={"Authorization": f"Bearer {plaintext}"})
     assert response.status_code == 200
-    assert len(response.json()) == 1
+    assert response.json()["count"] == 1
 
 
 def test_an_unrelated_verified_user_gets_404(client, dossier, document):

@@ -126,7 +126,7 @@ def test_an_expert_sees_only_their_invitations(client, call, officer_x, an_exper
     expert_invite(application=theirs, expert=expert(), actor=officer_x)
     login(client, an_expert)
     response = client.get("/api/v1/instruction/expertises")
-    assert [e["reference"] for e in response.json()] == [mine.reference]
+    assert [e["reference"] for e in response.json()["items"]] == [mine.reference]
     html = client.get(reverse("web:instruction_expertises")).content.decode()
     assert mine.reference in html and theirs.reference not in html
 

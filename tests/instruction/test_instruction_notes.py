@@ -41,7 +41,7 @@ def test_an_officer_writes_and_reads_notes(client, dossier, officer_x):
     ).content.decode()
     assert "solidité financière" in html
     response = client.get(notes_api(dossier))
-    assert [n["body"] for n in response.json()] == [SECRET]
+    assert [n["body"] for n in response.json()["items"]] == [SECRET]
     empty = api(client, "post", notes_api(dossier), json={"body": "  "})
     assert empty.status_code == 422 and "body" in empty.json()["errors"]
 
@@ -73,7 +73,7 @@ def test_experts_without_conflict_and_the_committee_read_notes(client, noted, of
     # Before the declaration: nothing.
     assert client.get(notes_api(noted)).status_code == 404
     conflict_declare(invitation=invitation, actor=an_expert, conflicted=False)
-    assert [n["body"] for n in client.get(notes_api(noted)).json()] == [SECRET]
+    assert [n["body"] for n in client.get(notes_api(noted)).json()["items"]] == [SECRET]
     html = client.get(
         reverse("web:instruction_expertise", kwargs={"reference": noted.reference})
     ).content.decode()
@@ -141,4 +141,4 @@ def test_experts_without_conflict_and_the_committee_read_notes(client, noted, of
         proposed_grant=0,
         proposed_advance=0,
     )
-    assert SECRET in [n["body"] for n in client.get(notes_api(noted)).json()]
+    assert SECRET in [n["body"] for n in client.get(notes_api(noted)).json()["items"]]

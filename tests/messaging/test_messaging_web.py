@@ -41,7 +41,7 @@ def test_a_body_with_script_tags_is_shown_escaped(client, dossier, member, staff
 def test_the_api_returns_the_body_as_plain_text(client, dossier, member):
     message_post(application=dossier, actor=member, body=SCRIPT)
     client.force_login(member)
-    (message,) = client.get(api_url(dossier)).json()
+    (message,) = client.get(api_url(dossier)).json()["items"]
     assert message["body"] == SCRIPT  # data, for clients that escape on display
     assert client.get(api_url(dossier))["Content-Type"] == "application/json; charset=utf-8"
 
@@ -85,7 +85,7 @@ def test_opening_the_thread_shows_then_clears_the_unread_count(client, dossier, 
     assert "2 nouveaux messages" in client.get(thread_url(dossier)).content.decode()
     assert "nouveaux messages" not in client.get(thread_url(dossier)).content.decode()
     response = client.get("/api/v1/messages/unread")
-    assert response.json()[0]["unread"] == 0
+    assert response.json()["items"][0]["unread"] == 0
 
 
 def test_staff_may_request_missing_items_only_on_a_submitted_dossier(client, dossier, staff):
@@ -105,7 +105,7 @@ def test_another_company_s_member_gets_404_on_the_thread_page_and_api(
     assert client.get(api_url(dossier)).status_code == 404
     assert client.post(api_url(dossier), {"body": "Intrus"}).status_code == 404
     assert client.post(f"{api_url(dossier)}/read").status_code == 404
-    assert client.get("/api/v1/messages/unread").json() == []
+    assert client.get("/api/v1/messages/unread").json() == {"items": [], "count": 0}
     assert "Confidentiel" not in client.get(reverse("web:message_inbox")).content.decode()
     assert Message.objects.count() == 1
 
@@ -114,7 +114,7 @@ def test_staff_see_every_thread(client, dossier, member, staff):
     message_post(application=dossier, actor=member, body="Bonjour")
     client.force_login(staff)
     assert client.get(thread_url(dossier)).status_code == 200
-    assert [m["body"] for m in client.get(api_url(dossier)).json()] == ["Bonjour"]
+    assert [m["body"] for m in client.get(api_url(dossier)).json()["items"]] == ["Bonjour"]
 
 
 def test_the_api_posts_a_message_with_files_and_marks_read(client, dossier, member, staff):
@@ -128,7 +128,7 @@ def test_the_api_posts_a_message_with_files_and_marks_read(client, dossier, memb
     assert created["side"] == "applicant"
     assert [a["name"] for a in created["attachments"]] == ["a.pdf"]
     client.force_login(staff)
-    assert client.get("/api/v1/messages/unread").json()[0]["unread"] == 1
+    assert client.get("/api/v1/messages/unread").json()["items"][0]["unread"] == 1
     # Reading through the API does not mark read; POST .../read does.
     client.get(api_url(dossier))
     assert client.post(f"{api_url(dossier)}/read").json() == {"marked": 1}
