@@ -51,7 +51,7 @@ from plania.applications.workflow import BY_NAME
 from plania.companies.selectors import companies_for_drafts
 from plania.ops.middleware import received_at
 from plania.privacy.services import dossier_view_record
-from plania.rules.forms import ValueRefused
+from plania.rules.form_values import ValueRefused
 from plania.rules.schemes import INPUT_FIELDS
 from plania.schemes.selectors import criterion_rules
 

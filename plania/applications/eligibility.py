@@ -27,7 +27,7 @@ from plania.rules.eligibility import (
     evaluate_eligibility,
     format_input,
 )
-from plania.rules.forms import parse_amount, parse_boolean, parse_date, parse_integer
+from plania.rules.form_values import parse_amount, parse_boolean, parse_date, parse_integer
 from plania.rules.schemes import Scheme
 
 INPUT_LABELS = {

@@ -48,10 +48,9 @@ from plania.applications.validation import DossierCheck, Errors, check_dossier, 
 from plania.companies.models import Company
 from plania.companies.selectors import companies_for_drafts
 from plania.plans.models import Envelope
-from plania.rules.forms import (
+from plania.rules.form_values import (
     COST_LINE_KEYS,
     DECLARED_AID_KEYS,
-    FormDefinition,
     ValueRefused,
     clean_value,
     parse_amount,
@@ -59,6 +58,7 @@ from plania.rules.forms import (
     parse_date,
     rules_inputs,
 )
+from plania.rules.forms import FormDefinition
 from plania.rules.params import ParameterNotInForce
 from plania.rules.schemes import Scheme
 from plania.schemes.selectors import scheme_version

@@ -17,19 +17,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from plania.core.formats import format_eur
-from plania.rules.forms import (
+from plania.rules.form_values import (
     COST_LINE_KEYS,
     DECLARED_AID_KEYS,
     CleanedAnswers,
     CostLineValue,
     DeclaredAidValue,
-    FormDefinition,
     Problem,
     clean_answers,
     clean_cost_line,
     clean_declared_aid,
     row_is_blank,
 )
+from plania.rules.forms import FormDefinition
 
 Errors = dict[str, list[str]]
 

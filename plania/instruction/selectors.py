@@ -420,7 +420,7 @@ def _frozen_inputs(application: Application, scheme: Scheme, on: date) -> dict[s
     answers with an `input`, the company's creation date and département as they were,
     the filing day, the eligible cost, the prior de minimis aid declared in the window."""
     from plania.applications.eligibility import prior_de_minimis
-    from plania.rules.forms import ValueRefused, parse_amount, parse_date, rules_inputs
+    from plania.rules.form_values import ValueRefused, parse_amount, parse_date, rules_inputs
 
     snapshot = application.submitted_data or {}
     company = snapshot.get("company") or {}

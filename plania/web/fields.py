@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from plania.core.formats import format_eur
-from plania.rules.forms import MAX_AMOUNT, ValueRefused, parse_amount
+from plania.rules.form_values import ValueRefused, parse_amount
+from plania.rules.forms import MAX_AMOUNT
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 

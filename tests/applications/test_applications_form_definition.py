@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from plania.rules.forms import (
+from plania.rules.form_values import (
     Problem,
     ValueRefused,
     clean_answers,

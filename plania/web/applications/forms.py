@@ -16,13 +16,8 @@ from django.utils.translation import gettext as _
 
 from plania.applications.eligibility import label_of
 from plania.applications.labs import LabDirectory
-from plania.rules.forms import (
-    DECLARED_AID_REGULATIONS,
-    FALSE_WORDS,
-    TRUE_WORDS,
-    FormDefinition,
-    FormField,
-)
+from plania.rules.form_values import FALSE_WORDS, TRUE_WORDS
+from plania.rules.forms import DECLARED_AID_REGULATIONS, FormDefinition, FormField
 
 DEFAULT_BLANK_ROWS = 3
 MAX_BLANK_ROWS = 20

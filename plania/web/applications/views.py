@@ -55,7 +55,7 @@ from plania.companies.selectors import companies_for_drafts
 from plania.ops.middleware import received_at
 from plania.privacy.services import dossier_view_record
 from plania.rules.eligibility import VERDICT_WORDS, format_input
-from plania.rules.forms import ValueRefused, parse_amount
+from plania.rules.form_values import ValueRefused, parse_amount
 from plania.rules.schemes import INPUT_FIELDS, Scheme
 from plania.schemes.selectors import criterion_rules
 from plania.web.applications.forms import (
