@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from plania.companies.models import SireneEstablishment, SireneUnit
 from plania.companies.selectors import sirene_record
-from plania.companies.services import sirene_import
+from plania.companies.sirene_import import sirene_import
 from plania.companies.sirene import (
     ESTABLISHMENT_COLUMNS,
     UNIT_COLUMNS,

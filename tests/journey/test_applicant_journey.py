@@ -31,7 +31,7 @@ from plania.accounts.roles import Role
 from plania.applications.models import Application
 from plania.applications.services import call_open
 from plania.companies.models import Company, Mandate
-from plania.companies.services import mandate_decide, sirene_import
+from plania.companies.services import mandate_decide
 from plania.companies.sirene import (
     ESTABLISHMENT_COLUMNS,
     establishment_row,
@@ -40,6 +40,7 @@ from plania.companies.sirene import (
     unit_row,
     write_stock,
 )
+from plania.companies.sirene_import import sirene_import
 from plania.ledger.plan_load import plan_load
 from plania.messaging.services import message_post
 from plania.plans.models import Envelope

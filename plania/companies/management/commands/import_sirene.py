@@ -5,8 +5,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from plania.companies.services import ImportStats, sirene_import
 from plania.companies.sirene import MAX_BYTES_ENV, SireneFileError, Skip, check_stock
+from plania.companies.sirene_import import ImportStats, sirene_import
 from plania.core import tabular
 
 
