@@ -43,6 +43,10 @@ from plania.companies.models import (
 from plania.companies.records import CompanyRecord
 from plania.companies.reference import departement_from, size_bands
 from plania.companies.selectors import sirene_record
+from plania.core.grants import has_role
+
+# The officers' role (plania.accounts.roles.Role.OFFICER; accounts sits above this room).
+OFFICER_ROLE = "officer"
 
 # Spaces people type or paste (plain, no-break, narrow no-break) and dots ("732.829.320").
 _SEPARATORS = re.compile(r"[\s\u00a0\u202f.]+")
@@ -640,9 +644,9 @@ def mandate_decide(*, mandate: Mandate, actor: Any, accept: bool, reason: str = 
     """An officer accepts a pending mandate (its person becomes a verified representative)
     or refuses it with a reason; the person is told by e-mail after commit.
 
-    The officer role is checked by the caller (plania.accounts.access "officer": the
-    companies room does not import accounts); staff are required here as a second lock."""
-    if not (getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_staff):
+    The officer role is checked here too (plania.core.grants: the role's group, not the
+    staff flag, which other roles and the Region's other agents share)."""
+    if not has_role(actor, OFFICER_ROLE):
         raise CompanyError(
             _("Seul un instructeur peut examiner un pouvoir."), code="forbidden", field="reason"
         )

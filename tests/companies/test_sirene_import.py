@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 
 from plania.companies.models import SireneEstablishment, SireneUnit
 from plania.companies.selectors import sirene_record
-from plania.companies.sirene_import import sirene_import
 from plania.companies.sirene import (
     ESTABLISHMENT_COLUMNS,
     UNIT_COLUMNS,
@@ -24,6 +23,7 @@ from plania.companies.sirene import (
     unit_row,
     write_stock,
 )
+from plania.companies.sirene_import import sirene_import
 
 pytestmark = pytest.mark.django_db
 
