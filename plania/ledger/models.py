@@ -29,11 +29,13 @@ class LedgerImmutableError(AppendOnlyError):
     """Raised when code tries to change or delete a ledger row."""
 
 
-# Adds a new entry's amount to its (envelope, kind, budget year) total, in the writing
-# transaction (LedgerYearTotal).
+# Adds the new entries' amounts to their (envelope, kind, budget year) totals, in the
+# writing transaction (LedgerYearTotal): once per statement, from its transition table, so
+# that a bulk insert (LedgerBatch) updates each total once, not once per row.
 YEAR_TOTAL_FUNC = """
     INSERT INTO ledger_ledgeryeartotal (envelope_id, kind, budget_year, amount)
-    VALUES (NEW.envelope_id, NEW.kind, NEW.budget_year, NEW.amount)
+    SELECT envelope_id, kind, budget_year, SUM(amount) FROM new_entries
+    GROUP BY envelope_id, kind, budget_year
     ON CONFLICT (envelope_id, kind, budget_year)
     DO UPDATE SET amount = ledger_ledgeryeartotal.amount + EXCLUDED.amount;
     RETURN NULL;
@@ -102,7 +104,8 @@ class LedgerEntry(AppendOnlyModel):
                 name="year_total",
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert,
-                level=pgtrigger.Row,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_entries"),
                 func=YEAR_TOTAL_FUNC,
             ),
         ]

@@ -1,5 +1,6 @@
-"""The yearly totals' trigger declared with django-pgtrigger (LedgerEntry.Meta.triggers)
-instead of 0006's hand-written one, which is dropped first; the totals are unchanged."""
+"""The yearly totals' trigger declared with django-pgtrigger (LedgerEntry.Meta.triggers),
+once per statement from its transition table, instead of 0006's hand-written row
+trigger, which is dropped first; the totals are unchanged."""
 
 import pgtrigger.compiler
 import pgtrigger.migrations
@@ -34,6 +35,6 @@ CREATE TRIGGER ledger_entry_year_total AFTER INSERT ON ledger_ledgerentry
         ),
         pgtrigger.migrations.AddTrigger(
             model_name='ledgerentry',
-            trigger=pgtrigger.compiler.Trigger(name='year_total', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n    INSERT INTO ledger_ledgeryeartotal (envelope_id, kind, budget_year, amount)\n    VALUES (NEW.envelope_id, NEW.kind, NEW.budget_year, NEW.amount)\n    ON CONFLICT (envelope_id, kind, budget_year)\n    DO UPDATE SET amount = ledger_ledgeryeartotal.amount + EXCLUDED.amount;\n    RETURN NULL;\n', hash='82e55a4df361e54d417a0b4919999c749f883583', operation='INSERT', pgid='pgtrigger_year_total_3fca8', table='ledger_ledgerentry', when='AFTER')),
+            trigger=pgtrigger.compiler.Trigger(name='year_total', sql=pgtrigger.compiler.UpsertTriggerSql(func='\n    INSERT INTO ledger_ledgeryeartotal (envelope_id, kind, budget_year, amount)\n    SELECT envelope_id, kind, budget_year, SUM(amount) FROM new_entries\n    GROUP BY envelope_id, kind, budget_year\n    ON CONFLICT (envelope_id, kind, budget_year)\n    DO UPDATE SET amount = ledger_ledgeryeartotal.amount + EXCLUDED.amount;\n    RETURN NULL;\n', hash='52d0fbedd37018bae5a2f370fb4a23d487c83d62', level='STATEMENT', operation='INSERT', pgid='pgtrigger_year_total_3fca8', referencing='REFERENCING NEW TABLE AS new_entries ', table='ledger_ledgerentry', when='AFTER')),
         ),
     ]
