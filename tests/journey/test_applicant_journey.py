@@ -238,6 +238,7 @@ def test_the_applicant_journey(
         is_staff=True,
         email_verified_at=timezone.now(),
     )
+    reviewer.groups.add(Group.objects.get_or_create(name=Role.OFFICER)[0])
     mandate_decide(mandate=Mandate.objects.get(), actor=reviewer, accept=True)
     page.goto(f"{base}/entreprises/{SIREN}/")
     assert page.get_by_role("heading", level=1).inner_text().strip() == COMPANY
